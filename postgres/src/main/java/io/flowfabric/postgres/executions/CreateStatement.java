@@ -1,0 +1,247 @@
+package io.flowfabric.postgres.executions;
+
+import io.flowfabric.core.error.NotFoundException;
+import io.flowfabric.core.error.StateException;
+import io.flowfabric.core.error.ValidationException;
+import io.flowfabric.core.execution.CreateResult;
+import io.flowfabric.core.id.BudgetId;
+import io.flowfabric.core.id.ExecutionId;
+import io.flowfabric.core.id.Partitions;
+import io.flowfabric.core.state.PublicState;
+import io.flowfabric.postgres.sql.Bind;
+import io.flowfabric.postgres.sql.SqlTemplate;
+import io.flowfabric.postgres.sql.Tx;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Mono;
+
+/**
+ * The unit of work of {@code createExecution} (spec 02 §2 effects 1–6), one READ COMMITTED transaction on an already
+ * validated request. Statements run in the global lock order: idempotency row, flow row, execution row.
+ */
+final class CreateStatement {
+
+    private static final String CLAIM_IDEMPOTENCY_KEY = """
+            INSERT INTO {s}.ff_idempotency AS i (partition_key, namespace, idempotency_key, execution_id,
+                execution_partition_key, expires_at_ms)
+            VALUES ($1, $2, $3, $4, $5, {s}.now_ms() + $6::bigint)
+            ON CONFLICT (partition_key, namespace, idempotency_key) DO UPDATE
+              SET execution_id = EXCLUDED.execution_id, execution_partition_key = EXCLUDED.execution_partition_key,
+                  expires_at_ms = EXCLUDED.expires_at_ms
+              WHERE i.expires_at_ms <= {s}.now_ms()
+            RETURNING execution_id""";
+
+    private static final String EXISTING_IDEMPOTENCY_KEY = """
+            SELECT i.execution_id, i.execution_partition_key, e.public_state
+            FROM {s}.ff_idempotency i
+            LEFT JOIN {s}.ff_exec_core e ON e.partition_key = i.execution_partition_key
+                 AND e.execution_id = i.execution_id
+            WHERE i.partition_key = $1 AND i.namespace = $2 AND i.idempotency_key = $3""";
+
+    private static final String MISSING_BUDGETS = """
+            SELECT b.id FROM unnest($1::int[], $2::uuid[]) AS b(pk, id)
+            WHERE NOT EXISTS (SELECT 1 FROM {s}.ff_budget x WHERE x.partition_key = b.pk AND x.budget_id = b.id)""";
+
+    private static final String QUOTA_EXISTS = """
+            SELECT 1 AS found FROM {s}.ff_quota_policy WHERE partition_key = $1 AND quota_policy_id = $2""";
+
+    private static final String LOCK_FLOW = """
+            SELECT namespace, public_flow_state FROM {s}.ff_flow_core
+            WHERE partition_key = $1 AND flow_id = $2
+            FOR UPDATE""";
+
+    private static final String BUMP_FLOW = """
+            UPDATE {s}.ff_flow_core SET graph_revision = graph_revision + 1, node_count = node_count + 1,
+                   last_mutation_at_ms = {s}.now_ms()
+            WHERE partition_key = $1 AND flow_id = $2""";
+
+    private static final String INSERT = """
+            WITH d AS (
+              SELECT {s}.now_ms() AS now_ms,
+                     coalesce($18::bigint, {s}.now_ms() + $19::bigint) AS delay_until_ms,
+                     coalesce($20::bigint, {s}.now_ms() + $21::bigint) AS deadline_at_ms
+            )
+            INSERT INTO {s}.ff_exec_core (partition_key, execution_id, namespace, lane_id, execution_kind, flow_id,
+                creator_identity, idempotency_key, input_payload, input_encoding, priority, required_capabilities,
+                budget_ids, quota_policy_id, policy, tags, instance_tag,
+                lifecycle_phase, ownership_state, eligibility_state, blocking_reason, terminal_outcome, attempt_state,
+                attempt_count, current_attempt_index, retry_count, replay_count, lease_reclaim_count, signal_count,
+                lease_epoch, created_at_ms, last_mutation_at_ms, delay_until_ms, deadline_at_ms)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13::uuid[], $14, $15::jsonb,
+                   $16::jsonb, $17,
+                   'runnable', 'unowned',
+                   CASE WHEN d.delay_until_ms > d.now_ms THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+                   CASE WHEN d.delay_until_ms > d.now_ms THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
+                   'none', 'pending_first_attempt', 0, NULL, 0, 0, 0, 0, 0, d.now_ms, d.now_ms,
+                   CASE WHEN d.delay_until_ms > d.now_ms THEN d.delay_until_ms END, d.deadline_at_ms
+            FROM d
+            ON CONFLICT (partition_key, execution_id) DO NOTHING
+            RETURNING public_state, eligibility_state, created_at_ms, deadline_at_ms, delay_until_ms""";
+
+    private static final String EXISTING_STATE = """
+            SELECT public_state FROM {s}.ff_exec_core WHERE partition_key = $1 AND execution_id = $2""";
+
+    private static final String INSERT_LANE = """
+            INSERT INTO {s}.ff_lane (lane_id, first_seen_at_ms) VALUES ($1, {s}.now_ms())
+            ON CONFLICT (lane_id) DO NOTHING""";
+
+    /** Relative and absolute deadlines may not reach further than this (09 §4). */
+    static final long MAX_AHEAD_MS = 365L * 24 * 3600 * 1000;
+
+    private final String claimKey;
+    private final String existingKey;
+    private final String missingBudgets;
+    private final String quotaExists;
+    private final String lockFlow;
+    private final String bumpFlow;
+    private final String insert;
+    private final String existingState;
+    private final String insertLane;
+    private final Set<String> knownLanes = ConcurrentHashMap.newKeySet();
+
+    CreateStatement(SqlTemplate sql) {
+        this.claimKey = sql.render(CLAIM_IDEMPOTENCY_KEY);
+        this.existingKey = sql.render(EXISTING_IDEMPOTENCY_KEY);
+        this.missingBudgets = sql.render(MISSING_BUDGETS);
+        this.quotaExists = sql.render(QUOTA_EXISTS);
+        this.lockFlow = sql.render(LOCK_FLOW);
+        this.bumpFlow = sql.render(BUMP_FLOW);
+        this.insert = sql.render(INSERT);
+        this.existingState = sql.render(EXISTING_STATE);
+        this.insertLane = sql.render(INSERT_LANE);
+    }
+
+    /** The unit of work; {@code onReady} is told the lane when the new execution is eligible at once. */
+    Mono<CreateResult> run(Tx tx, ValidCreate c, java.util.function.Consumer<String> onReady) {
+        Mono<CreateResult> afterKey = Mono.defer(() -> checkReferences(tx, c)
+                .then(lockFlow(tx, c))
+                .then(insertExecution(tx, c, onReady)));
+        if (c.idempotencyKey() == null) {
+            return afterKey;
+        }
+        int keyPartition = Partitions.ofIdempotencyKey(c.namespace(), c.idempotencyKey());
+        return tx.query(claimKey, r -> r.get("execution_id", UUID.class), keyPartition, c.namespace(),
+                        c.idempotencyKey(), c.id().uuid(), c.id().partition(), c.idempotencyTtlMs())
+                .hasElements()
+                .flatMap(claimed -> claimed
+                        ? afterKey
+                        : tx.queryOne(existingKey, r -> (CreateResult) new CreateResult.Duplicate(
+                                        ExecutionId.of(r.get("execution_partition_key", Short.class),
+                                                r.get("execution_id", UUID.class)),
+                                        stateOrWaiting(r.get("public_state", String.class))),
+                                keyPartition, c.namespace(), c.idempotencyKey()));
+    }
+
+    private static PublicState stateOrWaiting(String literal) {
+        // The keyed execution can be gone (retention) while its key still lives; report it as never progressed.
+        return literal == null ? PublicState.WAITING : PublicState.fromLiteral(literal);
+    }
+
+    private Mono<Void> checkReferences(Tx tx, ValidCreate c) {
+        Mono<Void> budgets = Mono.empty();
+        if (!c.budgetIds().isEmpty()) {
+            List<BudgetId> ids = c.budgetIds();
+            Integer[] partitions = ids.stream().map(b -> Partitions.ofUuid(b.uuid())).toArray(Integer[]::new);
+            UUID[] uuids = ids.stream().map(BudgetId::uuid).toArray(UUID[]::new);
+            budgets = tx.query(missingBudgets, r -> r.get("id", UUID.class), partitions, uuids)
+                    .next()
+                    .flatMap(missing -> Mono.error(new NotFoundException(NotFoundException.Entity.BUDGET,
+                            "no budget " + missing)));
+        }
+        Mono<Void> quota = Mono.empty();
+        if (c.quotaPolicyId() != null) {
+            UUID q = c.quotaPolicyId().uuid();
+            quota = tx.query(quotaExists, r -> 1, Partitions.ofUuid(q), q).hasElements()
+                    .flatMap(found -> found ? Mono.empty() : Mono.error(new NotFoundException(
+                            NotFoundException.Entity.QUOTA_POLICY, "no quota policy " + q)));
+        }
+        return budgets.then(quota);
+    }
+
+    private Mono<Void> lockFlow(Tx tx, ValidCreate c) {
+        if (c.flowId() == null) {
+            return Mono.empty();
+        }
+        UUID flow = c.flowId().uuid();
+        return tx.queryOne(lockFlow, r -> new String[] {r.get("namespace", String.class),
+                        r.get("public_flow_state", String.class)}, c.id().partition(), flow)
+                .switchIfEmpty(Mono.error(() -> new NotFoundException(NotFoundException.Entity.FLOW, "no flow " + flow)))
+                .flatMap(f -> {
+                    if ("cancelled".equals(f[1])) {
+                        return Mono.error(new StateException(StateException.Kind.FLOW_TERMINAL,
+                                "flow " + flow + " is cancelled"));
+                    }
+                    if (!c.namespace().equals(f[0])) {
+                        return Mono.error(new ValidationException(ValidationException.Kind.NAMESPACE_MISMATCH,
+                                "flow " + flow + " is in another namespace"));
+                    }
+                    return Mono.empty();
+                });
+    }
+
+    private Mono<CreateResult> insertExecution(Tx tx, ValidCreate c, java.util.function.Consumer<String> onReady) {
+        return tx.query(insert, Inserted::read,
+                        c.id().partition(), c.id().uuid(), c.namespace(), c.lane(), c.executionKind(),
+                        Bind.nullable(c.flowId() == null ? null : c.flowId().uuid(), UUID.class),
+                        Bind.nullable(c.creatorIdentity(), String.class),
+                        Bind.nullable(c.idempotencyKey(), String.class),
+                        c.input(), c.inputEncoding(), c.priority(),
+                        c.requiredCapabilities().toArray(String[]::new),
+                        c.budgetIds().stream().map(BudgetId::uuid).toArray(UUID[]::new),
+                        Bind.nullable(c.quotaPolicyId() == null ? null : c.quotaPolicyId().uuid(), UUID.class),
+                        c.policyJson(), Json.writeTags(c.tags()),
+                        Bind.nullable(c.instanceTag(), String.class),
+                        Bind.nullable(c.delayUntilMs(), Long.class), Bind.nullable(c.delayForMs(), Long.class),
+                        Bind.nullable(c.deadlineAtMs(), Long.class), Bind.nullable(c.deadlineAfterMs(), Long.class))
+                .next()
+                .flatMap(ins -> afterInsert(tx, c, ins, onReady))
+                .switchIfEmpty(Mono.defer(() -> tx.queryOne(existingState,
+                        r -> (CreateResult) new CreateResult.Duplicate(c.id(),
+                                PublicState.fromLiteral(r.get("public_state", String.class))),
+                        c.id().partition(), c.id().uuid())));
+    }
+
+    private record Inserted(PublicState publicState, boolean eligible, long createdAtMs, Long deadlineAtMs,
+                            Long delayUntilMs) {
+        static Inserted read(io.r2dbc.spi.Readable r) {
+            return new Inserted(PublicState.fromLiteral(r.get("public_state", String.class)),
+                    "eligible_now".equals(r.get("eligibility_state", String.class)),
+                    r.get("created_at_ms", Long.class), r.get("deadline_at_ms", Long.class),
+                    r.get("delay_until_ms", Long.class));
+        }
+    }
+
+    private Mono<CreateResult> afterInsert(Tx tx, ValidCreate c, Inserted ins,
+                                           java.util.function.Consumer<String> onReady) {
+        // Deadlines and absolute delays are judged on the database clock, inside the transaction; a failure here
+        // rolls the insert back, so nothing is written.
+        if (ins.deadlineAtMs() != null && ins.deadlineAtMs() <= ins.createdAtMs()) {
+            return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                    "deadline must be after the database's now"));
+        }
+        if (ins.deadlineAtMs() != null && ins.deadlineAtMs() - ins.createdAtMs() > MAX_AHEAD_MS) {
+            return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                    "deadline may be at most 365 days ahead"));
+        }
+        if (ins.delayUntilMs() != null && ins.delayUntilMs() - ins.createdAtMs() > MAX_AHEAD_MS) {
+            return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                    "delay may be at most 365 days"));
+        }
+        Mono<Long> flowBump = c.flowId() == null ? Mono.just(0L)
+                : tx.update(bumpFlow, c.id().partition(), c.flowId().uuid());
+        Mono<Long> lane = knownLanes.contains(c.lane()) ? Mono.just(0L) : tx.update(insertLane, c.lane());
+        return flowBump.then(lane).then(Mono.fromCallable(() -> {
+            if (ins.eligible()) {
+                onReady.accept(c.lane());
+            }
+            return (CreateResult) new CreateResult.Created(c.id(), ins.publicState());
+        }));
+    }
+
+    /** Remembers a lane once its row is known to be committed, so later creates skip the insert. */
+    void laneCommitted(String lane) {
+        knownLanes.add(lane);
+    }
+}

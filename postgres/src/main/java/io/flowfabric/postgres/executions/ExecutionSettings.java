@@ -1,0 +1,20 @@
+package io.flowfabric.postgres.executions;
+
+import io.flowfabric.postgres.sql.Channels;
+import io.flowfabric.postgres.sql.Database;
+import io.flowfabric.postgres.sql.SqlTemplate;
+import java.time.Duration;
+
+/**
+ * What the execution operations need from the engine's configuration.
+ *
+ * @param instanceTagKey    the tag whose value is copied to {@code instance_tag} (default {@code cairn.instance_id})
+ * @param maxInputBytes     input payload limit (default 1 MiB)
+ * @param maxResultBytes    result payload limit (default 1 MiB)
+ * @param claimPollInterval how often a waiting claim looks again when no wake-up arrives (default 2 s)
+ * @param notifyLeaseEvents whether units that write lease events notify the lease channel
+ */
+public record ExecutionSettings(Database database, SqlTemplate sql, Channels channels, String instanceTagKey,
+                                int maxInputBytes, int maxResultBytes, Duration claimPollInterval,
+                                boolean notifyLeaseEvents) {
+}

@@ -1,0 +1,420 @@
+package io.flowfabric.postgres.executions;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowfabric.core.error.ValidationException;
+import io.flowfabric.core.execution.Cancelled;
+import io.flowfabric.core.execution.ChildrenOutcome;
+import io.flowfabric.core.execution.ClaimRequest;
+import io.flowfabric.core.execution.ClaimedExecution;
+import io.flowfabric.core.execution.Completed;
+import io.flowfabric.core.execution.Delayed;
+import io.flowfabric.core.execution.FailOutcome;
+import io.flowfabric.core.execution.FailureReason;
+import io.flowfabric.core.execution.LeaseRenewal;
+import io.flowfabric.core.lease.LeaseFence;
+import io.flowfabric.core.policy.ExecutionPolicy;
+import io.flowfabric.core.policy.FailureClass;
+import io.flowfabric.core.spi.WorkerOperations;
+import io.flowfabric.core.state.EndReason;
+import io.flowfabric.core.state.LeaseEventType;
+import io.flowfabric.core.state.PublicState;
+import io.flowfabric.core.validation.InputRules;
+import io.flowfabric.core.validation.Limits;
+import io.flowfabric.postgres.metrics.EngineMetrics;
+import io.flowfabric.postgres.sql.Bind;
+import io.flowfabric.postgres.sql.Database;
+import io.flowfabric.postgres.sql.Tx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Claims and lease-holder operations on PostgreSQL (spec 02 §4–§5). */
+final class PgWorkerOperations implements WorkerOperations {
+
+    private static final Duration MAX_LEASE_TTL = Duration.ofHours(1);
+    private static final Duration MIN_LEASE_TTL = Duration.ofSeconds(1);
+    private static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    private static final Duration MAX_DELAY = Duration.ofDays(30);
+    private static final int MAX_BATCH = 100;
+    private static final int MAX_LANES = 16;
+
+    private static final String RENEW = """
+            WITH e AS (
+              UPDATE {s}.ff_exec_core SET lease_expires_at_ms = {s}.now_ms() + $3::bigint,
+                     last_mutation_at_ms = {s}.now_ms()
+              WHERE partition_key = $1 AND execution_id = $2
+              RETURNING partition_key, execution_id, namespace, instance_tag, current_attempt_index, lease_epoch,
+                        current_worker_id, current_worker_instance_id, lease_expires_at_ms
+            ), le AS (
+              INSERT INTO {s}.ff_lease_event (partition_key, occurred_at_ms, namespace, instance_tag, execution_id,
+                  attempt_index, lease_epoch, event_type, worker_id, worker_instance_id, lease_expires_at_ms,
+                  reason, lease_fingerprint)
+              SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id,
+                     e.current_attempt_index, e.lease_epoch, 'renewed', e.current_worker_id,
+                     e.current_worker_instance_id, e.lease_expires_at_ms, NULL, $4
+              FROM e
+              RETURNING 1
+            )
+            SELECT e.lease_expires_at_ms, e.lease_epoch FROM e""";
+
+    private static final String PROGRESS = """
+            UPDATE {s}.ff_exec_core SET progress_pct = coalesce($3, progress_pct),
+                   progress_message = coalesce($4, progress_message), progress_at_ms = {s}.now_ms(),
+                   last_mutation_at_ms = {s}.now_ms()
+            WHERE partition_key = $1 AND execution_id = $2""";
+
+    private static final String RETRY = """
+            WITH e AS (
+              UPDATE {s}.ff_exec_core x SET
+                lifecycle_phase = 'runnable', ownership_state = 'unowned',
+                eligibility_state = CASE WHEN $3::bigint > 0 THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+                blocking_reason = CASE WHEN $3::bigint > 0 THEN 'waiting_for_retry_backoff'
+                                       ELSE 'waiting_for_worker' END,
+                blocking_detail = NULL, attempt_state = 'pending_retry_attempt',
+                delay_until_ms = CASE WHEN $3::bigint > 0 THEN {s}.now_ms() + $3::bigint END,
+                lease_epoch = x.lease_epoch + 1, current_lease_id = NULL, lease_expires_at_ms = NULL,
+                lease_ttl_ms = NULL, lease_granted_at_ms = NULL, current_worker_id = NULL,
+                current_worker_instance_id = NULL, attempt_deadline_at_ms = NULL,
+                retry_count = x.retry_count + 1, last_failure_message = $4, last_failure_category = $5,
+                last_mutation_at_ms = {s}.now_ms()
+              WHERE x.partition_key = $1 AND x.execution_id = $2
+              RETURNING x.partition_key, x.execution_id, x.namespace, x.instance_tag, x.current_attempt_index,
+                        x.attempt_count AS next_index, coalesce(x.delay_until_ms, {s}.now_ms()) AS retry_at_ms
+            ), a AS (
+              UPDATE {s}.ff_attempt t SET
+                attempt_lifecycle = 'ended_failure', end_reason = $6, ended_at_ms = {s}.now_ms(),
+                active_ms = t.active_ms + greatest(0, {s}.now_ms() - coalesce($7::bigint, {s}.now_ms())),
+                end_detail = $8::jsonb || jsonb_build_object('nextAttemptIndex', e.next_index,
+                                                             'retryAtMs', e.retry_at_ms)
+              FROM e
+              WHERE t.partition_key = e.partition_key AND t.execution_id = e.execution_id
+                AND t.attempt_index = e.current_attempt_index
+              RETURNING 1
+            ), le AS (
+              INSERT INTO {s}.ff_lease_event (partition_key, occurred_at_ms, namespace, instance_tag, execution_id,
+                  attempt_index, lease_epoch, event_type, worker_id, worker_instance_id, lease_expires_at_ms,
+                  reason, lease_fingerprint)
+              SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id,
+                     e.current_attempt_index, $9, $10, $11, $12, $13, $6, $14
+              FROM e
+              RETURNING 1
+            )
+            SELECT e.next_index, e.retry_at_ms FROM e""";
+
+    private static final String EDGE_GROUP = """
+            SELECT group_state, staged_count, success_count, failed_count, skipped_count
+            FROM {s}.ff_edge_group
+            WHERE partition_key = $1 AND flow_id = $2 AND downstream_id = $3""";
+
+    private final ExecutionSettings settings;
+    private final Database db;
+    private final EngineMetrics metrics;
+    private final LeaseFenceCheck fences;
+    private final TerminalTransition terminal;
+    private final PauseTransition pause;
+    private final ClaimStatement claim;
+    private final String renewSql;
+    private final String progressSql;
+    private final String retrySql;
+    private final String edgeGroupSql;
+
+    PgWorkerOperations(ExecutionSettings settings, EngineMetrics metrics, LeaseFenceCheck fences,
+                       TerminalTransition terminal, PauseTransition pause) {
+        this.settings = settings;
+        this.db = settings.database();
+        this.metrics = metrics;
+        this.fences = fences;
+        this.terminal = terminal;
+        this.pause = pause;
+        this.claim = new ClaimStatement(settings.sql());
+        this.renewSql = settings.sql().render(RENEW);
+        this.progressSql = settings.sql().render(PROGRESS);
+        this.retrySql = settings.sql().render(RETRY);
+        this.edgeGroupSql = settings.sql().render(EDGE_GROUP);
+    }
+
+    // ---------------------------------------------------------------- claiming
+
+    private record ValidClaim(List<String> lanes, List<String> capabilities, long leaseTtlMs, Duration maxWait,
+                              String workerId, String workerInstanceId) {
+    }
+
+    private static ValidClaim validate(ClaimRequest request) {
+        if (request.lanes().isEmpty() || request.lanes().size() > MAX_LANES) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                    "a claim names 1.." + MAX_LANES + " lanes, got " + request.lanes().size());
+        }
+        request.lanes().forEach(InputRules::lane);
+        InputRules.workerId("workerId", request.workerId());
+        InputRules.workerId("workerInstanceId", request.workerInstanceId());
+        List<String> capabilities = InputRules.capabilities(request.capabilities());
+        Duration ttl = request.effectiveLeaseTtl();
+        InputRules.durationInRange("leaseTtl", ttl, MIN_LEASE_TTL, MAX_LEASE_TTL,
+                ValidationException.Kind.INVALID_INPUT);
+        Duration maxWait = request.effectiveMaxWait();
+        InputRules.durationInRange("maxWait", maxWait, Duration.ZERO, MAX_WAIT, ValidationException.Kind.INVALID_INPUT);
+        return new ValidClaim(List.copyOf(new java.util.LinkedHashSet<>(request.lanes())), capabilities,
+                ttl.toMillis(), maxWait, request.workerId(), request.workerInstanceId());
+    }
+
+    private static void validateBatch(int n) {
+        if (n < 1 || n > MAX_BATCH) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                    "claim batch size must be 1.." + MAX_BATCH + ", got " + n);
+        }
+    }
+
+    @Override
+    public Mono<ClaimedExecution> claim(ClaimRequest request) {
+        return claimBatch(request, 1).next();
+    }
+
+    @Override
+    public Flux<ClaimedExecution> claimBatch(ClaimRequest request, int n) {
+        return Mono.fromCallable(() -> {
+            validateBatch(n);
+            return validate(request);
+        }).flatMapMany(valid -> {
+            long deadline = System.nanoTime() + valid.maxWait().toNanos();
+            return claimUntil(valid, n, deadline);
+        });
+    }
+
+    private Flux<ClaimedExecution> claimUntil(ValidClaim c, int n, long deadlineNanos) {
+        return claimOnce(c, n).collectList().flatMapMany(claimed -> {
+            long remaining = deadlineNanos - System.nanoTime();
+            if (!claimed.isEmpty() || remaining <= 0) {
+                return Flux.fromIterable(claimed);
+            }
+            // Park without holding a connection, then look again. The poll interval bounds pickup latency when no
+            // wake-up source is attached; correctness never depends on one.
+            long wait = Math.min(remaining, settings.claimPollInterval().toNanos());
+            return Mono.delay(Duration.ofNanos(wait)).thenMany(Flux.defer(() -> claimUntil(c, n, deadlineNanos)));
+        });
+    }
+
+    private Flux<ClaimedExecution> claimOnce(ValidClaim c, int n) {
+        return db.inTransaction("claim",
+                        tx -> claim.run(tx, c.lanes(), c.capabilities(), n, c.leaseTtlMs(), c.workerId(),
+                                        c.workerInstanceId())
+                                .collectList()
+                                .doOnNext(list -> {
+                                    if (!list.isEmpty() && settings.notifyLeaseEvents()) {
+                                        tx.notifyOnCommit(settings.channels().lease());
+                                    }
+                                })
+                                .flatMapIterable(list -> list))
+                .collectList()
+                .doOnNext(list -> metrics.claimBatch(list.size()))
+                .flatMapIterable(list -> list);
+    }
+
+    // ---------------------------------------------------------------- lease holder
+
+    @Override
+    public Mono<LeaseRenewal> renew(@Nullable LeaseFence fence, @Nullable Duration ttl) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> {
+            if (ttl != null) {
+                InputRules.durationInRange("ttl", ttl, MIN_LEASE_TTL, MAX_LEASE_TTL,
+                        ValidationException.Kind.INVALID_INPUT);
+            }
+            return db.inTransactionOne("renew", tx -> fences.check(tx, f, Set.of()).flatMap(outcome -> {
+                ExecRow row = outcome.row();
+                long ttlMs = ttl != null ? ttl.toMillis() : row.leaseTtlMs() == null ? 30_000 : row.leaseTtlMs();
+                if (settings.notifyLeaseEvents()) {
+                    tx.notifyOnCommit(settings.channels().lease());
+                }
+                return tx.queryOne(renewSql,
+                        r -> new LeaseRenewal(Instant.ofEpochMilli(r.get("lease_expires_at_ms", Long.class)),
+                                r.get("lease_epoch", Long.class)),
+                        row.id().partition(), row.id().uuid(), ttlMs, f.leaseId().fingerprint());
+            }));
+        });
+    }
+
+    @Override
+    public Mono<Void> progress(@Nullable LeaseFence fence, @Nullable Integer percent, @Nullable String message) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> {
+            if (percent != null && (percent < 0 || percent > 100)) {
+                throw new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                        "progress percent must be 0..100, got " + percent);
+            }
+            if (message != null) {
+                InputRules.maxUtf8Bytes("progress message", message, Limits.MAX_PROGRESS_MESSAGE_BYTES,
+                        ValidationException.Kind.LIMIT_EXCEEDED);
+            }
+            return db.inTransactionOne("progress", tx -> fences.check(tx, f, Set.of())
+                    .flatMap(outcome -> tx.update(progressSql, f.executionId().partition(), f.executionId().uuid(),
+                            Bind.nullable(percent == null ? null : percent.shortValue(), Short.class),
+                            Bind.nullable(message, String.class)))
+                    .then(Mono.empty()));
+        }).then();
+    }
+
+    @Override
+    public Mono<Completed> complete(@Nullable LeaseFence fence, byte @Nullable [] result, @Nullable String encoding) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> {
+            if (result != null) {
+                InputRules.maxBytes("result", result.length, settings.maxResultBytes());
+            }
+            String enc = encoding == null ? (result == null ? null : "binary") : encoding;
+            if (enc != null) {
+                InputRules.encoding(enc);
+            }
+            return db.inTransactionOne("complete", tx -> fences.check(tx, f, Set.of("completed"))
+                    .flatMap(outcome -> outcome.isReplay()
+                            ? Mono.just(new Completed(PublicState.COMPLETED))
+                            : terminal.apply(tx, outcome.row(),
+                                    TerminalTransition.Terminal.success(result, enc)).map(Completed::new)));
+        });
+    }
+
+    @Override
+    public Mono<FailOutcome> fail(@Nullable LeaseFence fence, FailureReason reason, FailureClass failureClass) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> {
+            validateReason(reason);
+            if (failureClass == null) {
+                throw new ValidationException(ValidationException.Kind.INVALID_INPUT, "failure class is required");
+            }
+            return db.inTransactionOne("fail", tx -> fences.check(tx, f, Set.of("failed", "retry_scheduled"))
+                    .flatMap(outcome -> outcome.isReplay()
+                            ? Mono.just(recordedFailure(outcome.replay()))
+                            : failLocked(tx, outcome.row(), reason, failureClass)));
+        });
+    }
+
+    private static void validateReason(@Nullable FailureReason reason) {
+        if (reason == null) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT, "failure reason is required");
+        }
+        if (reason.message() != null) {
+            InputRules.maxUtf8Bytes("failure message", reason.message(), Limits.MAX_FAILURE_MESSAGE_BYTES,
+                    ValidationException.Kind.LIMIT_EXCEEDED);
+        }
+        if (reason.detail() != null) {
+            InputRules.maxUtf8Bytes("failure detail", reason.detail(), Limits.MAX_FAILURE_DETAIL_BYTES,
+                    ValidationException.Kind.LIMIT_EXCEEDED);
+        }
+        if (reason.category() != null) {
+            InputRules.maxUtf8Bytes("failure category", reason.category(), Limits.MAX_FAILURE_CATEGORY_BYTES,
+                    ValidationException.Kind.LIMIT_EXCEEDED);
+        }
+    }
+
+    private Mono<FailOutcome> failLocked(Tx tx, ExecRow row, FailureReason reason, FailureClass cls) {
+        ExecutionPolicy policy = ExecutionPolicy.fromJson(row.policyJson());
+        ObjectNode detail = Json.object();
+        detail.put("message", reason.message());
+        detail.put("detail", reason.detail());
+        detail.put("category", reason.category());
+        detail.put("failureClass", cls.name());
+        if (policy.retry().shouldRetry(cls, row.retryCount())) {
+            long delayMs = policy.retry().backoff().delayFor(row.retryCount()).toMillis();
+            detail.put("outcome", "retry_scheduled");
+            return retry(tx, row, delayMs, reason.message(), reason.category(), EndReason.RETRY_SCHEDULED,
+                    LeaseEventType.RELEASED, Json.write(detail));
+        }
+        detail.put("outcome", "failed");
+        return terminal.apply(tx, row, TerminalTransition.Terminal.failed(EndReason.FAILED, LeaseEventType.RELEASED,
+                        reason.message(), reason.category(), Json.write(detail)))
+                .thenReturn(new FailOutcome.TerminalFailed());
+    }
+
+    /** The retry branch of 02 §5.2 (also used by the attempt-timeout reconciler with its own end reason). */
+    Mono<FailOutcome> retry(Tx tx, ExecRow row, long delayMs, @Nullable String message, @Nullable String category,
+                            EndReason endReason, LeaseEventType leaseEnd, String endDetailJson) {
+        LeaseEnd end = LeaseEnd.of(row, leaseEnd);
+        if (settings.notifyLeaseEvents()) {
+            tx.notifyOnCommit(settings.channels().lease());
+        }
+        if (delayMs <= 0) {
+            tx.notifyOnCommit(settings.channels().ready(row.lane()));
+        }
+        return tx.queryOne(retrySql,
+                r -> (FailOutcome) new FailOutcome.RetryScheduled(r.get("next_index", Integer.class),
+                        Instant.ofEpochMilli(r.get("retry_at_ms", Long.class))),
+                row.id().partition(), row.id().uuid(), delayMs,
+                Bind.nullable(message, String.class), Bind.nullable(category, String.class),
+                endReason.literal(), end.grantedAtMs(), endDetailJson,
+                end.epoch(), end.eventType(), end.workerId(), end.workerInstanceId(), end.expiresAtMs(),
+                end.fingerprint());
+    }
+
+    private static FailOutcome recordedFailure(LeaseFenceCheck.EndedAttempt ended) {
+        if ("failed".equals(ended.endReason())) {
+            return new FailOutcome.TerminalFailed();
+        }
+        ObjectNode detail = Json.readObject(ended.endDetailJson());
+        return new FailOutcome.RetryScheduled(detail.path("nextAttemptIndex").asInt(),
+                Instant.ofEpochMilli(detail.path("retryAtMs").asLong()));
+    }
+
+    @Override
+    public Mono<Cancelled> cancel(@Nullable LeaseFence fence, @Nullable String reason) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> {
+            if (reason != null) {
+                InputRules.maxUtf8Bytes("cancel reason", reason, Limits.MAX_REASON_BYTES,
+                        ValidationException.Kind.LIMIT_EXCEEDED);
+            }
+            return db.inTransactionOne("cancel", tx -> fences.check(tx, f, Set.of("cancelled"))
+                    .flatMap(outcome -> outcome.isReplay()
+                            ? Mono.just(new Cancelled(PublicState.CANCELLED))
+                            : terminal.apply(tx, outcome.row(), TerminalTransition.Terminal.cancelled(
+                                    "lease_holder", reason, LeaseEventType.RELEASED)).map(Cancelled::new)));
+        });
+    }
+
+    @Override
+    public Mono<Delayed> delay(@Nullable LeaseFence fence, Duration duration) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> {
+            if (duration == null) {
+                throw new ValidationException(ValidationException.Kind.INVALID_INPUT, "delay duration is required");
+            }
+            InputRules.durationInRange("delay", duration, Duration.ZERO, MAX_DELAY,
+                    ValidationException.Kind.INVALID_INPUT);
+            return db.inTransactionOne("delay", tx -> fences.check(tx, f, Set.of())
+                    .flatMap(outcome -> pause.apply(tx, outcome.row(), PauseTransition.Target.DELAY,
+                            duration.toMillis(), "delayed"))
+                    .map(p -> new Delayed(Instant.ofEpochMilli(p.untilMs()))));
+        });
+    }
+
+    @Override
+    public Mono<ChildrenOutcome> waitChildren(@Nullable LeaseFence fence) {
+        return LeaseFenceCheck.require(fence).flatMap(f -> db.inTransactionOne("wait_children",
+                tx -> fences.check(tx, f, Set.of()).flatMap(outcome -> {
+                    ExecRow row = outcome.row();
+                    if (row.flowId() == null) {
+                        return Mono.just(new ChildrenOutcome.NoChildren());
+                    }
+                    return tx.queryOne(edgeGroupSql, r -> new EdgeGroup(r.get("group_state", String.class),
+                                            new ChildrenOutcome.EdgeCounts(
+                                                    r.get("staged_count", Integer.class),
+                                                    r.get("success_count", Integer.class),
+                                                    r.get("failed_count", Integer.class),
+                                                    r.get("skipped_count", Integer.class))),
+                                    row.id().partition(), row.flowId(), row.id().uuid())
+                            .flatMap(group -> childrenOutcome(tx, row, group))
+                            .defaultIfEmpty(new ChildrenOutcome.NoChildren());
+                })));
+    }
+
+    private record EdgeGroup(String state, ChildrenOutcome.EdgeCounts counts) {
+    }
+
+    private Mono<ChildrenOutcome> childrenOutcome(Tx tx, ExecRow row, EdgeGroup group) {
+        if (group.counts().staged() == 0) {
+            return Mono.just(new ChildrenOutcome.NoChildren());
+        }
+        return switch (group.state()) {
+            case "satisfied" -> Mono.just(new ChildrenOutcome.Satisfied(group.counts()));
+            case "impossible" -> Mono.just(new ChildrenOutcome.Impossible(group.counts()));
+            default -> pause.apply(tx, row, PauseTransition.Target.WAIT_CHILDREN, 0, "waiting_for_children")
+                    .thenReturn(new ChildrenOutcome.Waiting());
+        };
+    }
+}

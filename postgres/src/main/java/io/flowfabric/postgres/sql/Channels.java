@@ -1,0 +1,59 @@
+package io.flowfabric.postgres.sql;
+
+import io.flowfabric.core.id.ExecutionId;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * NOTIFY channel names of one engine schema (spec 04 §2). The prefix {@code ff_<crc32(schema)>} keeps engines in
+ * different schemas of one database from waking each other. Payloads are always empty: a notification is a wake-up
+ * and the tables are the truth.
+ */
+public final class Channels {
+
+    private final String prefix;
+
+    public Channels(String schema) {
+        this.prefix = "ff_" + crc32Hex(schema);
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** Sent when a transaction made an execution of {@code lane} eligible. */
+    public String ready(String lane) {
+        return prefix + "_ready_" + crc32Hex(lane);
+    }
+
+    public String completion() {
+        return prefix + "_completion";
+    }
+
+    public String lease() {
+        return prefix + "_lease";
+    }
+
+    public String signal() {
+        return prefix + "_signal";
+    }
+
+    public String operator() {
+        return prefix + "_operator";
+    }
+
+    public String keys() {
+        return prefix + "_keys";
+    }
+
+    /** The stream channel of one attempt. */
+    public String stream(ExecutionId id, int attemptIndex) {
+        return prefix + "_s_" + id.uuid().toString().replace("-", "") + "_" + attemptIndex;
+    }
+
+    static String crc32Hex(String s) {
+        CRC32 crc = new CRC32();
+        crc.update(s.getBytes(StandardCharsets.UTF_8));
+        return String.format("%08x", crc.getValue());
+    }
+}

@@ -1,0 +1,81 @@
+package io.flowfabric.postgres.sql;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * One open transaction of a unit of work, handed to the work function by {@link Database#inTransaction}. Every
+ * statement binds its values; every result is fully consumed. Channels passed to {@link #notifyOnCommit(String)} are
+ * collected in a set and sent as one {@code pg_notify} each, as the unit's last statement before commit.
+ *
+ * <p>Not thread-safe: statements of one transaction run one after the other.
+ */
+public final class Tx {
+
+    private final Connection connection;
+    private final Set<String> channels = new LinkedHashSet<>();
+
+    Tx(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Runs a query and maps every row; values are bound in order to {@code $1, $2, ...}. */
+    public <T> Flux<T> query(String sql, Function<Readable, T> mapper, Object... params) {
+        return Flux.defer(() -> Flux.from(bind(connection.createStatement(sql), params).execute())
+                .concatMap(result -> result.map(mapper)));
+    }
+
+    /** Runs a query expected to return at most one row. */
+    public <T> Mono<T> queryOne(String sql, Function<Readable, T> mapper, Object... params) {
+        return query(sql, mapper, params).singleOrEmpty();
+    }
+
+    /** Runs a data-modifying statement without RETURNING and emits the affected row count. */
+    public Mono<Long> update(String sql, Object... params) {
+        return Flux.defer(() -> Flux.from(bind(connection.createStatement(sql), params).execute())
+                        .concatMap(Result::getRowsUpdated))
+                .reduce(0L, Long::sum);
+    }
+
+    /** Adds a channel to notify when (and only if) this transaction commits. */
+    public void notifyOnCommit(String channel) {
+        channels.add(channel);
+    }
+
+    Mono<Void> flushNotifications() {
+        if (channels.isEmpty()) {
+            return Mono.empty();
+        }
+        String[] names = channels.toArray(String[]::new);
+        channels.clear();
+        return query("SELECT pg_notify(c, '') FROM unnest($1::text[]) AS c", row -> 1, (Object) names).then();
+    }
+
+    Mono<Void> setClockOffset(long offsetMs) {
+        return query("SELECT set_config('flowfabric.clock_offset_ms', $1, true)", row -> 1,
+                Long.toString(offsetMs)).then();
+    }
+
+    private static Statement bind(Statement statement, Object... params) {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            if (p instanceof Bind b) {
+                statement.bindNull(i, b.type());
+            } else if (p == null) {
+                throw new IllegalArgumentException("parameter $" + (i + 1) + " is null; use Bind.nullable");
+            } else if (p instanceof byte[] bytes) {
+                statement.bind(i, java.nio.ByteBuffer.wrap(bytes));
+            } else {
+                statement.bind(i, p);
+            }
+        }
+        return statement;
+    }
+}
