@@ -3,6 +3,7 @@ package io.flowfabric.core;
 import io.flowfabric.core.spi.AdminOperations;
 import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.OperatorOperations;
+import io.flowfabric.core.spi.ReconcilerOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
@@ -32,6 +33,9 @@ public interface FlowFabric extends AutoCloseable {
 
     /** Health and introspection. */
     AdminOperations admin();
+
+    /** The background jobs: their names and manual ticks. */
+    ReconcilerOperations reconcilers();
 
     /**
      * Starts the engine. Cold and idempotent: subscribing again after a successful start completes at once.

@@ -4,10 +4,12 @@ import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.spi.AdminOperations;
 import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.OperatorOperations;
+import io.flowfabric.core.spi.ReconcilerOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.executions.ExecutionFamilies;
 import io.flowfabric.postgres.executions.ExecutionSettings;
 import io.flowfabric.postgres.metrics.EngineMetrics;
+import io.flowfabric.postgres.reconcile.ReconcilerSupervisor;
 import io.flowfabric.postgres.schema.SchemaManager;
 import io.flowfabric.postgres.sql.Channels;
 import io.flowfabric.postgres.sql.Database;
@@ -56,6 +58,7 @@ public final class PostgresEngine implements FlowFabric {
     private final Database database;
     private final ExecutionFamilies families;
     private final PgAdminOperations admin;
+    private final ReconcilerSupervisor reconcilers;
     private final AtomicReference<Mono<Void>> started = new AtomicReference<>();
     private final AtomicReference<Mono<Void>> stopped = new AtomicReference<>();
 
@@ -73,6 +76,7 @@ public final class PostgresEngine implements FlowFabric {
         this.families = new ExecutionFamilies(executionSettings, metrics);
         this.admin = new PgAdminOperations(database, sql, SchemaManager.REQUIRED_SCHEMA_VERSION,
                 settings.physicalPartitions);
+        this.reconcilers = new ReconcilerSupervisor(families.jobs(), settings.reconcilerIntervals);
     }
 
     /** Starts a builder with every default of spec 09 §6. */
@@ -100,6 +104,11 @@ public final class PostgresEngine implements FlowFabric {
         return admin;
     }
 
+    @Override
+    public ReconcilerOperations reconcilers() {
+        return reconcilers;
+    }
+
     /** The schema this engine works in. */
     public String schema() {
         return settings.schema;
@@ -119,6 +128,9 @@ public final class PostgresEngine implements FlowFabric {
                     .then(ownedPool == null ? Mono.empty() : ownedPool.warmup().then())
                     .doOnSuccess(v -> {
                         database.open();
+                        if (settings.backgroundReconcilers) {
+                            reconcilers.start();
+                        }
                         LOG.info("FlowFabric engine started on schema {} ({} physical partitions)", settings.schema,
                                 settings.physicalPartitions);
                     })
@@ -144,7 +156,8 @@ public final class PostgresEngine implements FlowFabric {
     public Mono<Void> stop(Duration grace) {
         Objects.requireNonNull(grace, "grace");
         return Mono.defer(() -> {
-            Mono<Void> run = database.close(grace)
+            Mono<Void> run = Mono.fromRunnable(reconcilers::stop)
+                    .then(database.close(grace))
                     .then(ownedPool == null ? Mono.empty() : ownedPool.disposeLater())
                     .doOnSuccess(v -> LOG.info("FlowFabric engine on schema {} stopped", settings.schema))
                     .cache();
@@ -163,7 +176,8 @@ public final class PostgresEngine implements FlowFabric {
                             @Nullable String jdbcUser, @Nullable String jdbcPassword, boolean migrate,
                             @Nullable Object meterRegistry, String instanceTagKey, int maxInputBytes,
                             int maxResultBytes, Duration claimPollInterval, boolean notifyLeaseEvents,
-                            @Nullable LongSupplier clockOffsetMs) {
+                            @Nullable LongSupplier clockOffsetMs, boolean backgroundReconcilers,
+                            Map<String, Duration> reconcilerIntervals) {
     }
 
     /**
@@ -195,6 +209,8 @@ public final class PostgresEngine implements FlowFabric {
         private Duration claimPollInterval = Duration.ofSeconds(2);
         private boolean notifyLeaseEvents = true;
         private @Nullable LongSupplier clockOffsetMs;
+        private boolean backgroundReconcilers = true;
+        private final Map<String, Duration> reconcilerIntervals = new java.util.HashMap<>();
 
         private Builder() {
         }
@@ -309,6 +325,24 @@ public final class PostgresEngine implements FlowFabric {
         }
 
         /**
+         * Whether the engine schedules its reconcilers itself (default true). Turn it off to drive them only with
+         * {@code reconcilers().tick(job)}, as tests do.
+         */
+        public Builder backgroundReconcilers(boolean on) {
+            this.backgroundReconcilers = on;
+            return this;
+        }
+
+        /** Overrides one job's interval (defaults: spec 08 §2, e.g. {@code lease_expiry} 1 s). */
+        public Builder reconcilerInterval(String job, Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("a reconciler interval must be positive");
+            }
+            this.reconcilerIntervals.put(Objects.requireNonNull(job), interval);
+            return this;
+        }
+
+        /**
          * Test only: shifts the database clock ({@code now_ms()}) seen by this engine by the supplier's value in
          * milliseconds, set in every transaction. Production engines never set it. The testing module's
          * {@code TestClock} is such a supplier.
@@ -377,7 +411,7 @@ public final class PostgresEngine implements FlowFabric {
             }
             Settings settings = new Settings(schema, physicalPartitions, jdbcUrl, jdbcUser, jdbcPassword, migrate,
                     meterRegistry, instanceTagKey, maxInputBytes, maxResultBytes, claimPollInterval,
-                    notifyLeaseEvents, clockOffsetMs);
+                    notifyLeaseEvents, clockOffsetMs, backgroundReconcilers, Map.copyOf(reconcilerIntervals));
             return new PostgresEngine(settings, factory, owned);
         }
     }

@@ -25,6 +25,7 @@ public final class EngineFixture {
                 .url(db.r2dbcUrl())
                 .poolSize(2, 24)
                 .claimPollInterval(Duration.ofMillis(200))
+                .backgroundReconcilers(false)
                 .testClockOffset(clock);
         customizer.accept(builder);
         PostgresEngine engine = builder.build();

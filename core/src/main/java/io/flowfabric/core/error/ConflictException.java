@@ -13,10 +13,23 @@ public final class ConflictException extends FlowFabricException {
 
     /** The kinds of conflict (spec 01 §7). */
     public enum Kind {
-        DUPLICATE, DEPENDENCY_ALREADY_EXISTS, MEMBER_OF_OTHER_FLOW, GROUP_SEALED, INSTANCE_REASSIGNED,
-        ACTIVE_KEY_EXISTS, KEY_ROTATION_CONFLICT
+        /** A unique key already exists (SQLSTATE 23505). */
+        DUPLICATE,
+        /** The edge between these executions already exists. */
+        DEPENDENCY_ALREADY_EXISTS,
+        /** The execution already belongs to another flow. */
+        MEMBER_OF_OTHER_FLOW,
+        /** The edge group is sealed and takes no more edges. */
+        GROUP_SEALED,
+        /** The worker instance id is registered to another worker. */
+        INSTANCE_REASSIGNED,
+        /** An active signing key already exists. */
+        ACTIVE_KEY_EXISTS,
+        /** A concurrent rotation changed the keystore. */
+        KEY_ROTATION_CONFLICT
     }
 
+    /** What went wrong. */
     private final Kind kind;
 
     /**

@@ -14,9 +14,19 @@ public final class ContentionException extends FlowFabricException {
 
     /** The kinds of contention (spec 01 §7). */
     public enum Kind {
-        SERIALIZATION_FAILURE, DEADLOCK, LOCK_TIMEOUT, RETRY_EXHAUSTED, STALE_GRAPH_REVISION
+        /** SQLSTATE 40001; retried inside the unit of work. */
+        SERIALIZATION_FAILURE,
+        /** SQLSTATE 40P01; retried inside the unit of work. */
+        DEADLOCK,
+        /** SQLSTATE 55P03 (lock_timeout); retried inside the unit of work. */
+        LOCK_TIMEOUT,
+        /** The unit of work failed on every attempt; the last cause is attached. */
+        RETRY_EXHAUSTED,
+        /** A flow's graph revision changed since it was read. */
+        STALE_GRAPH_REVISION
     }
 
+    /** What went wrong. */
     private final Kind kind;
 
     /**

@@ -16,6 +16,7 @@ public abstract sealed class FlowFabricException extends RuntimeException
         permits NotFoundException, ValidationException, ContentionException, ConflictException, StateException,
                 UnavailableException, TimeoutException {
 
+    /** The detail without the {@code CATEGORY(KIND): } prefix. */
     private final String detail;
 
     FlowFabricException(String category, String kind, String detail, @Nullable Throwable cause) {

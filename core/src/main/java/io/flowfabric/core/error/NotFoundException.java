@@ -12,9 +12,27 @@ public final class NotFoundException extends FlowFabricException {
 
     /** The kinds of entity that can be missing. */
     public enum Entity {
-        EXECUTION, FLOW, EDGE, ATTEMPT, WAITPOINT, BUDGET, QUOTA_POLICY, WORKER, SIGNING_KEY
+        /** An execution. */
+        EXECUTION,
+        /** A flow. */
+        FLOW,
+        /** A dependency edge. */
+        EDGE,
+        /** An attempt. */
+        ATTEMPT,
+        /** A waitpoint. */
+        WAITPOINT,
+        /** A budget. */
+        BUDGET,
+        /** A quota policy. */
+        QUOTA_POLICY,
+        /** A registered worker instance. */
+        WORKER,
+        /** A signing key. */
+        SIGNING_KEY
     }
 
+    /** The kind of entity that is missing. */
     private final Entity entity;
 
     /**

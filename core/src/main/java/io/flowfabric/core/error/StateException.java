@@ -20,13 +20,45 @@ public final class StateException extends FlowFabricException {
 
     /** The kinds of state failure (spec 01 §7). */
     public enum Kind {
-        STALE_LEASE, LEASE_EXPIRED, LEASE_REVOKED, EXECUTION_NOT_ACTIVE, ALREADY_TERMINAL, EXECUTION_NOT_ELIGIBLE,
-        EXECUTION_NOT_SUSPENDED, EXECUTION_NOT_TERMINAL, NOT_A_RESUMED_EXECUTION, FLOW_TERMINAL, STREAM_CLOSED,
-        WAITPOINT_CLOSED, WAITPOINT_NOT_PENDING, GRANT_EXPIRED, GRANT_NOT_REDEEMABLE, REPLAY_CAP_EXCEEDED,
+        /** The fence does not match the current lease. */
+        STALE_LEASE,
+        /** The fenced lease has expired. */
+        LEASE_EXPIRED,
+        /** The fenced lease was revoked. */
+        LEASE_REVOKED,
+        /** The fenced lease ended with the execution no longer active; details carry its state. */
+        EXECUTION_NOT_ACTIVE,
+        /** The execution is already terminal. */
+        ALREADY_TERMINAL,
+        /** The execution cannot be claimed now. */
+        EXECUTION_NOT_ELIGIBLE,
+        /** The execution is not suspended. */
+        EXECUTION_NOT_SUSPENDED,
+        /** The execution is not terminal. */
+        EXECUTION_NOT_TERMINAL,
+        /** The execution is not resumable. */
+        NOT_A_RESUMED_EXECUTION,
+        /** The flow is cancelled. */
+        FLOW_TERMINAL,
+        /** The attempt's stream is closed. */
+        STREAM_CLOSED,
+        /** The waitpoint is closed. */
+        WAITPOINT_CLOSED,
+        /** The waitpoint is not pending. */
+        WAITPOINT_NOT_PENDING,
+        /** The grant has expired. */
+        GRANT_EXPIRED,
+        /** The grant no longer exists: it was redeemed already or has been removed. */
+        GRANT_NOT_REDEEMABLE,
+        /** The execution was replayed maxReplayCount times. */
+        REPLAY_CAP_EXCEEDED,
+        /** The cursor points at pruned records. */
         CURSOR_EXPIRED
     }
 
+    /** What went wrong. */
     private final Kind kind;
+    /** Structured values, immutable. */
     private final Map<String, Object> details;
 
     /**

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TimeoutException extends FlowFabricException {
 
+    /** The operation that timed out. */
     private final String operation;
+    /** How long the operation ran. */
     private final Duration elapsed;
 
     /**

@@ -28,6 +28,7 @@ public final class UnavailableException extends FlowFabricException {
         NO_SIGNING_KEY
     }
 
+    /** What went wrong. */
     private final Kind kind;
 
     /**

@@ -38,15 +38,20 @@ record ExecRow(
         @Nullable String workerInstanceId,
         int retryCount,
         int leaseReclaimCount,
+        @Nullable Long attemptDeadlineAtMs,
         long nowMs) {
 
-    static final String LOCK = """
-            SELECT e.partition_key, e.execution_id, e.namespace, e.lane_id, e.flow_id, e.instance_tag,
+    /** The columns {@link #read} maps, for statements that lock execution rows. */
+    static final String COLUMNS = """
+            e.partition_key, e.execution_id, e.namespace, e.lane_id, e.flow_id, e.instance_tag,
                    e.policy::text AS policy, e.lifecycle_phase, e.ownership_state, e.eligibility_state,
                    e.attempt_state, e.terminal_outcome, e.public_state, e.current_attempt_index, e.attempt_count,
                    e.lease_epoch, e.current_lease_id, e.lease_expires_at_ms, e.lease_ttl_ms, e.lease_granted_at_ms,
                    e.current_worker_id, e.current_worker_instance_id, e.retry_count, e.lease_reclaim_count,
-                   {s}.now_ms() AS now_ms
+                   e.attempt_deadline_at_ms, {s}.now_ms() AS now_ms""";
+
+    static final String LOCK = "SELECT " + COLUMNS + """
+
             FROM {s}.ff_exec_core e
             WHERE e.partition_key = $1 AND e.execution_id = $2
             FOR NO KEY UPDATE""";
@@ -88,6 +93,7 @@ record ExecRow(
                 r.get("current_worker_instance_id", String.class),
                 r.get("retry_count", Integer.class),
                 r.get("lease_reclaim_count", Integer.class),
+                r.get("attempt_deadline_at_ms", Long.class),
                 r.get("now_ms", Long.class));
     }
 }

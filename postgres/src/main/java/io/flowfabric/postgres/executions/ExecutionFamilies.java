@@ -4,6 +4,8 @@ import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.metrics.EngineMetrics;
+import io.flowfabric.postgres.reconcile.ReconcilerJob;
+import java.util.List;
 
 /**
  * Builds the execution-lifecycle families for one engine, sharing the fence check and the transition procedures
@@ -14,6 +16,7 @@ public final class ExecutionFamilies {
     private final ExecutionOperations executions;
     private final WorkerOperations workers;
     private final OperatorOperations operator;
+    private final List<ReconcilerJob> jobs;
 
     public ExecutionFamilies(ExecutionSettings settings, EngineMetrics metrics) {
         LeaseFenceCheck fences = new LeaseFenceCheck(settings.sql());
@@ -21,8 +24,15 @@ public final class ExecutionFamilies {
                 settings.notifyLeaseEvents());
         PauseTransition pause = new PauseTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
         this.executions = new PgExecutionOperations(settings);
-        this.workers = new PgWorkerOperations(settings, metrics, fences, terminal, pause);
+        RetryTransition retry = new RetryTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
+        this.workers = new PgWorkerOperations(settings, metrics, fences, terminal, pause, retry);
         this.operator = new PgOperatorOperations(settings, terminal);
+        this.jobs = List.of(new LeaseExpiryJob(settings, terminal, retry, 500), new DelayedPromoterJob(settings, 1000));
+    }
+
+    /** The background jobs that repair execution state (08 §2): lease expiry and the delayed promoter. */
+    public List<ReconcilerJob> jobs() {
+        return jobs;
     }
 
     public ExecutionOperations executions() {

@@ -36,6 +36,11 @@ final class LiquibaseSlf4jLogService extends AbstractLogService {
         }
 
         @Override
+        public void close() {
+            // Nothing to release: SLF4J loggers are owned by the logging backend.
+        }
+
+        @Override
         public void log(Level level, String message, @Nullable Throwable e) {
             int value = level.intValue();
             if (level == Level.OFF) {
