@@ -20,6 +20,7 @@ import liquibase.GlobalConfiguration;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;
 import liquibase.Scope;
+import liquibase.UpdateSummaryOutputEnum;
 import liquibase.analytics.configuration.AnalyticsArgs;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
@@ -148,13 +149,19 @@ public final class SchemaManager {
             lockMigration(connection);
             try {
                 ensureSchema(connection);
-                Integer installedPartitions = installedPhysicalPartitions(connection);
-                if (installedPartitions != null && installedPartitions != physicalPartitions) {
-                    throw physicalPartitionMismatch(installedPartitions);
+                InstalledConfig installed = installedConfig(connection);
+                if (installed != null && installed.physicalPartitions() != physicalPartitions) {
+                    throw physicalPartitionMismatch(installed.physicalPartitions());
                 }
-                int before = appliedChangeSetCount(connection);
-                runLiquibase(connection);
-                int applied = appliedChangeSetCount(connection) - before;
+                int applied = 0;
+                // Every release bumps schema_version in its last changeset, so a version at or above the one this
+                // library needs means all of its changesets ran; restarts then skip Liquibase (and its start-up
+                // cost) entirely.
+                if (installed == null || installed.schemaVersion() < REQUIRED_SCHEMA_VERSION) {
+                    int before = appliedChangeSetCount(connection);
+                    runLiquibase(connection);
+                    applied = appliedChangeSetCount(connection) - before;
+                }
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 if (applied > 0) {
                     LOG.info("FlowFabric schema \"{}\": applied {} changesets (P = {}) in {} ms", schema, applied,
@@ -296,14 +303,14 @@ public final class SchemaManager {
         }
     }
 
-    private @Nullable Integer installedPhysicalPartitions(Connection connection) throws SQLException {
+    private @Nullable InstalledConfig installedConfig(Connection connection) throws SQLException {
         if (!tableExists(connection, "ff_config")) {
             return null;
         }
         try (Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery(
-                        "SELECT physical_partitions FROM " + qualified("ff_config") + " WHERE singleton")) {
-            return rs.next() ? rs.getInt(1) : null;
+                ResultSet rs = statement.executeQuery("SELECT physical_partitions, schema_version FROM "
+                        + qualified("ff_config") + " WHERE singleton")) {
+            return rs.next() ? new InstalledConfig(rs.getInt(1), rs.getInt(2)) : null;
         }
     }
 
@@ -334,6 +341,9 @@ public final class SchemaManager {
         settings.put(Scope.Attr.ui.name(), new LoggerUIService());
         settings.put(AnalyticsArgs.ENABLED.getKey(), Boolean.FALSE);
         settings.put(GlobalConfiguration.SHOW_BANNER.getKey(), Boolean.FALSE);
+        // Makes Liquibase quote the schema name (SET search_path, its own tables), so that a schema named like an
+        // SQL keyword works; names are lower case already, so quoting changes nothing else.
+        settings.put(GlobalConfiguration.PRESERVE_SCHEMA_CASE.getKey(), Boolean.TRUE);
         // A jar seen twice on the class path (shaded copies, test class paths) carries identical changelogs.
         settings.put(GlobalConfiguration.DUPLICATE_FILE_MODE.getKey(), GlobalConfiguration.DuplicateFileMode.WARN);
         Database database = null;
@@ -350,6 +360,8 @@ public final class SchemaManager {
                         new ClassLoaderResourceAccessor(SchemaManager.class.getClassLoader()), db);
                 liquibase.setChangeLogParameter("ff_schema", schema);
                 liquibase.setChangeLogParameter("ff_physical_partitions", Integer.toString(physicalPartitions));
+                // The update summary goes to the (SLF4J) log, never to System.out.
+                liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
                 liquibase.update(new Contexts(), new LabelExpression());
             });
         } catch (Exception e) {
@@ -440,5 +452,9 @@ public final class SchemaManager {
 
     private String qualified(String table) {
         return quotedSchema() + "." + table;
+    }
+
+    /** The parts of {@code ff_config} that decide whether and how to migrate. */
+    private record InstalledConfig(int physicalPartitions, int schemaVersion) {
     }
 }

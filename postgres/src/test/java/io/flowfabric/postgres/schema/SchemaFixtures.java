@@ -48,7 +48,7 @@ final class SchemaFixtures {
      */
     static List<String> catalogSnapshot(TestDatabase db, String schema) {
         List<String> snapshot = new ArrayList<>();
-        snapshot.addAll(strings(db, "SELECT c.relname || ' ' || c.relkind FROM pg_class c "
+        snapshot.addAll(strings(db, "SELECT c.relname || ' ' || c.relkind::text FROM pg_class c "
                 + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? ORDER BY 1", schema));
         snapshot.addAll(strings(db, "SELECT table_name || '.' || column_name || ' ' || data_type || ' '"
                 + " || is_nullable || ' ' || coalesce(column_default, '') || ' ' || coalesce(generation_expression, '')"

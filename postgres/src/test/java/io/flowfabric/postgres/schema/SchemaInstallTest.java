@@ -65,7 +65,7 @@ class SchemaInstallTest {
     @DisplayName("SC-01: now_ms() and ff_public_state() live in the schema; the install helper is gone")
     void functionsLiveInTheSchema(TestDatabase db) {
         assertThat(strings(db, "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '"
-                + "|| p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                + "|| p.provolatile::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                 + "WHERE n.nspname = ? ORDER BY 1", SCHEMA))
                 .containsExactly(
                         "ff_public_state(lifecycle text, ownership text, eligibility text, attempt_state text, "
