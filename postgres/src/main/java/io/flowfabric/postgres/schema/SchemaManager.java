@@ -135,7 +135,9 @@ public final class SchemaManager {
      *
      * <p>Takes a session-level advisory lock keyed on the schema name for the whole call (other nodes migrating the
      * same schema wait for it), creates the schema if it does not exist, refuses to touch a schema installed with a
-     * different physical partition count, then runs Liquibase. A schema that is already current applies nothing.
+     * different physical partition count, then runs Liquibase. A schema whose {@code ff_config.schema_version} is
+     * already {@value #REQUIRED_SCHEMA_VERSION} or newer applies nothing and does not start Liquibase at all (every
+     * release sets the version in its last changeset), which keeps restarts to a few queries.
      *
      * @return how many changesets were applied and how long it took
      * @throws UnavailableException of kind {@link UnavailableException.Kind#SCHEMA_MISMATCH} when the schema was

@@ -199,6 +199,23 @@ class SchemaInstallTest {
     }
 
     @Test
+    @DisplayName("Liquibase itself finds nothing to run on an installed schema, even behind a stale Liquibase lock")
+    void liquibaseRerunIsANoOpAndIgnoresAStaleLock(TestDatabase db) {
+        manager(db, "ff_rerun", 1).migrate();
+        // Below the required version the manager hands over to Liquibase; a dead migrator left its lock row held.
+        db.execute("UPDATE ff_rerun.ff_config SET schema_version = 0");
+        db.execute("UPDATE ff_rerun.ff_changelog_lock SET locked = true, lockgranted = now(), lockedby = 'dead-node'");
+        List<String> before = catalogSnapshot(db, "ff_rerun");
+
+        MigrationReport rerun = manager(db, "ff_rerun", 1).migrate();
+
+        assertThat(rerun.changeSetsApplied()).isZero();
+        assertThat(rerun.took()).isLessThan(Duration.ofSeconds(10));
+        assertThat(catalogSnapshot(db, "ff_rerun")).containsExactlyElementsOf(before);
+        assertThat(db.queryLong("SELECT count(*) FROM ff_rerun.ff_changelog_lock WHERE locked")).isZero();
+    }
+
+    @Test
     @DisplayName("SC-02: schemas ff_a and ff_b coexist in one database with their own changelogs and rows")
     void twoSchemasCoexist(TestDatabase db) {
         assertThat(manager(db, "ff_a", 1).migrate().changeSetsApplied()).isEqualTo(firstInstall.changeSetsApplied());
