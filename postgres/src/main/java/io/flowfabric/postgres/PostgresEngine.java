@@ -9,6 +9,7 @@ import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.executions.ExecutionFamilies;
 import io.flowfabric.postgres.executions.ExecutionSettings;
 import io.flowfabric.postgres.metrics.EngineMetrics;
+import io.flowfabric.postgres.notify.NotificationHub;
 import io.flowfabric.postgres.reconcile.ReconcilerSupervisor;
 import io.flowfabric.postgres.schema.SchemaManager;
 import io.flowfabric.postgres.sql.Channels;
@@ -59,20 +60,24 @@ public final class PostgresEngine implements FlowFabric {
     private final ExecutionFamilies families;
     private final PgAdminOperations admin;
     private final ReconcilerSupervisor reconcilers;
+    private final @Nullable NotificationHub hub;
     private final AtomicReference<Mono<Void>> started = new AtomicReference<>();
     private final AtomicReference<Mono<Void>> stopped = new AtomicReference<>();
 
-    private PostgresEngine(Settings settings, ConnectionFactory pool, @Nullable ConnectionPool ownedPool) {
+    private PostgresEngine(Settings settings, ConnectionFactory pool, @Nullable ConnectionPool ownedPool,
+                           @Nullable ConnectionFactory listenerFactory) {
         this.settings = settings;
         this.pool = pool;
         this.ownedPool = ownedPool;
+        this.hub = listenerFactory == null ? null
+                : new NotificationHub(listenerFactory, NotificationHub.HubMetrics.NONE);
         EngineMetrics metrics = settings.meterRegistry == null ? EngineMetrics.none()
                 : EngineMetrics.micrometer(settings.meterRegistry);
         this.database = new Database(pool, settings.clockOffsetMs, metrics);
         SqlTemplate sql = new SqlTemplate(settings.schema);
         ExecutionSettings executionSettings = new ExecutionSettings(database, sql, new Channels(settings.schema),
                 settings.instanceTagKey, settings.maxInputBytes, settings.maxResultBytes, settings.claimPollInterval,
-                settings.notifyLeaseEvents);
+                settings.notifyLeaseEvents, hub);
         this.families = new ExecutionFamilies(executionSettings, metrics);
         this.admin = new PgAdminOperations(database, sql, SchemaManager.REQUIRED_SCHEMA_VERSION,
                 settings.physicalPartitions);
@@ -126,6 +131,7 @@ public final class PostgresEngine implements FlowFabric {
             Mono<Void> run = Mono.<Void>fromRunnable(this::prepareSchema)
                     .subscribeOn(Schedulers.boundedElastic())
                     .then(ownedPool == null ? Mono.empty() : ownedPool.warmup().then())
+                    .then(hub == null ? Mono.empty() : hub.start())
                     .doOnSuccess(v -> {
                         database.open();
                         if (settings.backgroundReconcilers) {
@@ -157,6 +163,7 @@ public final class PostgresEngine implements FlowFabric {
         Objects.requireNonNull(grace, "grace");
         return Mono.defer(() -> {
             Mono<Void> run = Mono.fromRunnable(reconcilers::stop)
+                    .then(hub == null ? Mono.empty() : hub.stop())
                     .then(database.close(grace))
                     .then(ownedPool == null ? Mono.empty() : ownedPool.disposeLater())
                     .doOnSuccess(v -> LOG.info("FlowFabric engine on schema {} stopped", settings.schema))
@@ -190,6 +197,7 @@ public final class PostgresEngine implements FlowFabric {
 
         private @Nullable String url;
         private @Nullable ConnectionFactory connectionFactory;
+        private @Nullable ConnectionFactory listenerConnectionFactory;
         private @Nullable String jdbcUrl;
         private @Nullable String jdbcUser;
         private @Nullable String jdbcPassword;
@@ -227,6 +235,15 @@ public final class PostgresEngine implements FlowFabric {
         /** A connection factory (normally an r2dbc-pool {@code ConnectionPool}) the caller owns. */
         public Builder connectionFactory(ConnectionFactory factory) {
             this.connectionFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
+         * A factory of dedicated, non-pooled connections for the engine's one LISTEN connection (created from
+         * {@link #url} when that is used). Without one, waiters (blocking claims, subscriptions) only poll.
+         */
+        public Builder listenerConnectionFactory(ConnectionFactory factory) {
+            this.listenerConnectionFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 
@@ -375,6 +392,7 @@ public final class PostgresEngine implements FlowFabric {
                 throw new IllegalArgumentException("give exactly one of url(...) or connectionFactory(...)");
             }
             ConnectionFactory factory;
+            ConnectionFactory listener = listenerConnectionFactory;
             ConnectionPool owned = null;
             if (url != null) {
                 ConnectionFactoryOptions options = ConnectionFactoryOptions.parse(url);
@@ -401,6 +419,12 @@ public final class PostgresEngine implements FlowFabric {
                         .validationQuery("SELECT 1")
                         .build());
                 factory = owned;
+                if (listener == null) {
+                    listener = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
+                            .host(host).port(port).database(database).username(user).password(pw)
+                            .applicationName(applicationName + "-listener")
+                            .build());
+                }
                 if (jdbcUrl == null) {
                     jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + database;
                     jdbcUser = user;
@@ -412,7 +436,7 @@ public final class PostgresEngine implements FlowFabric {
             Settings settings = new Settings(schema, physicalPartitions, jdbcUrl, jdbcUser, jdbcPassword, migrate,
                     meterRegistry, instanceTagKey, maxInputBytes, maxResultBytes, claimPollInterval,
                     notifyLeaseEvents, clockOffsetMs, backgroundReconcilers, Map.copyOf(reconcilerIntervals));
-            return new PostgresEngine(settings, factory, owned);
+            return new PostgresEngine(settings, factory, owned, listener);
         }
     }
 }

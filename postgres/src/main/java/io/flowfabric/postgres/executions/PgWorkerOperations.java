@@ -21,6 +21,7 @@ import io.flowfabric.core.state.PublicState;
 import io.flowfabric.core.validation.InputRules;
 import io.flowfabric.core.validation.Limits;
 import io.flowfabric.postgres.metrics.EngineMetrics;
+import io.flowfabric.postgres.notify.Waiter;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.Tx;
@@ -141,21 +142,28 @@ final class PgWorkerOperations implements WorkerOperations {
             validateBatch(n);
             return validate(request);
         }).flatMapMany(valid -> {
+            if (valid.maxWait().isZero()) {
+                return claimOnce(valid, n);
+            }
             long deadline = System.nanoTime() + valid.maxWait().toNanos();
-            return claimUntil(valid, n, deadline);
+            List<String> channels = valid.lanes().stream().map(settings.channels()::ready).toList();
+            // Arm the lanes' ready channels before the first attempt, so an execution made eligible between an empty
+            // attempt and the wait still wakes us; while parked no pooled connection is held.
+            return Flux.usingWhen(Waiter.arm(settings.hub(), channels),
+                    waiter -> claimUntil(valid, n, deadline, waiter),
+                    waiter -> Mono.fromRunnable(waiter::dispose));
         });
     }
 
-    private Flux<ClaimedExecution> claimUntil(ValidClaim c, int n, long deadlineNanos) {
+    private Flux<ClaimedExecution> claimUntil(ValidClaim c, int n, long deadlineNanos, Waiter waiter) {
         return claimOnce(c, n).collectList().flatMapMany(claimed -> {
             long remaining = deadlineNanos - System.nanoTime();
             if (!claimed.isEmpty() || remaining <= 0) {
                 return Flux.fromIterable(claimed);
             }
-            // Park without holding a connection, then look again. The poll interval bounds pickup latency when no
-            // wake-up source is attached; correctness never depends on one.
             long wait = Math.min(remaining, settings.claimPollInterval().toNanos());
-            return Mono.delay(Duration.ofNanos(wait)).thenMany(Flux.defer(() -> claimUntil(c, n, deadlineNanos)));
+            return waiter.await(Duration.ofNanos(wait))
+                    .thenMany(Flux.defer(() -> claimUntil(c, n, deadlineNanos, waiter)));
         });
     }
 

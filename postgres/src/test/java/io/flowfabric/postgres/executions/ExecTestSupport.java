@@ -115,6 +115,19 @@ final class ExecTestSupport {
                 id.partition(), id.uuid(), index));
     }
 
+    /** The whole execution row as PostgreSQL's row text, for "nothing changed" comparisons. */
+    static String execText(TestDatabase db, ExecutionId id) {
+        return (String) db.queryValue("SELECT t::text FROM flowfabric.ff_exec_core t"
+                + " WHERE partition_key = ? AND execution_id = ?", id.partition(), id.uuid()).orElseThrow();
+    }
+
+    /** The whole attempt row as PostgreSQL's row text. */
+    static String attemptText(TestDatabase db, ExecutionId id, int index) {
+        return (String) db.queryValue("SELECT t::text FROM flowfabric.ff_attempt t"
+                + " WHERE partition_key = ? AND execution_id = ? AND attempt_index = ?", id.partition(), id.uuid(),
+                index).orElseThrow();
+    }
+
     static long execCount(TestDatabase db, ExecutionId id) {
         return countFor(db, "ff_exec_core", id);
     }

@@ -180,7 +180,7 @@ class LeaseFencingTest {
         assertThat(b.attemptType()).isEqualTo(AttemptType.RECLAIM);
         assertThat(b.leaseEpoch()).isEqualTo(3);
         Map<String, Object> bLease = execRow(db, id, LEASE_COLUMNS + ", current_worker_id, lease_reclaim_count");
-        Map<String, Object> bAttempt = attemptRow(db, id, 1, "*");
+        String bAttempt = ExecTestSupport.attemptText(db, id, 1);
 
         StateException error = catchThrowableOfType(
                 () -> await(engine.workers().complete(a.fence(), new byte[] {1}, null)), StateException.class);
@@ -190,7 +190,7 @@ class LeaseFencingTest {
         assertThat(execRow(db, id, LEASE_COLUMNS + ", current_worker_id, lease_reclaim_count")).isEqualTo(bLease);
         assertThat(bLease.get("current_worker_id")).isEqualTo("worker-b");
         assertThat(bLease.get("lease_reclaim_count")).isEqualTo(1);
-        assertThat(attemptRow(db, id, 1, "*")).isEqualTo(bAttempt);
+        assertThat(ExecTestSupport.attemptText(db, id, 1)).isEqualTo(bAttempt);
         assertThat(attemptRow(db, id, 0, "attempt_lifecycle, end_reason"))
                 .containsEntry("attempt_lifecycle", "interrupted_reclaimed").containsEntry("end_reason", "lease_expired");
         assertThat(completionEvents(db, id)).isZero();
@@ -242,7 +242,7 @@ class LeaseFencingTest {
         ExecutionId id = create(engine, lane);
         ClaimedExecution claimed = claim(engine, lane, "w");
         await(engine.workers().complete(claimed.fence(), new byte[] {1, 2, 3}, null));
-        Map<String, Object> after = execRow(db, id, "*");
+        String after = ExecTestSupport.execText(db, id);
 
         Completed replay = await(engine.workers().complete(claimed.fence(), new byte[] {9, 9}, "text/plain"));
 
@@ -250,7 +250,7 @@ class LeaseFencingTest {
         assertThat(await(engine.executions().getExecutionResult(id)).orElseThrow().bytes()).containsExactly(1, 2, 3);
         assertThat(completionEvents(db, id)).isEqualTo(1);
         assertThat(leaseEvents(db, id, "released")).isEqualTo(1);
-        assertThat(execRow(db, id, "*")).usingRecursiveComparison().isEqualTo(after);
+        assertThat(ExecTestSupport.execText(db, id)).isEqualTo(after);
     }
 
     @Test
@@ -286,7 +286,7 @@ class LeaseFencingTest {
 
         FailOutcome first = await(engine.workers().fail(claimed.fence(), FailureReason.of("flaky"),
                 FailureClass.TRANSIENT));
-        Map<String, Object> after = execRow(db, id, "*");
+        String after = ExecTestSupport.execText(db, id);
         FailOutcome second = await(engine.workers().fail(claimed.fence(), FailureReason.of("flaky again"),
                 FailureClass.TRANSIENT));
 
@@ -299,7 +299,7 @@ class LeaseFencingTest {
                 + " AND execution_id = ? AND ended_at_ms IS NOT NULL", id.partition(), id.uuid())).isEqualTo(1);
         assertThat(leaseEvents(db, id, "released")).isEqualTo(1);
         assertThat(completionEvents(db, id)).isZero();
-        assertThat(execRow(db, id, "*")).usingRecursiveComparison().isEqualTo(after);
+        assertThat(ExecTestSupport.execText(db, id)).isEqualTo(after);
     }
 
     @Test

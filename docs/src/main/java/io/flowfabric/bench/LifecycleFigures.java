@@ -1,0 +1,42 @@
+package io.flowfabric.bench;
+
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The reported figures of the lifecycle scenario for one system: of one round, or the medians over rounds (each
+ * figure's median taken on its own, so the median total is not recomputed from the median phases).
+ *
+ * @param label           {@code raw} or {@code engine P=<p>}
+ * @param createPerSecond executions (rows) created per second
+ * @param processPerSecond executions claimed and completed per second
+ * @param totalPerSecond  n / (create time + process time)
+ * @param p50Ms           median claim-to-complete latency, milliseconds
+ * @param p99Ms           99th percentile claim-to-complete latency, milliseconds
+ */
+record LifecycleFigures(String label, double createPerSecond, double processPerSecond, double totalPerSecond,
+                        double p50Ms, double p99Ms) {
+
+    /** The figures of one round. */
+    static LifecycleFigures of(LifecycleRun run) {
+        return new LifecycleFigures(run.label(), run.createPerSecond(), run.processPerSecond(), run.totalPerSecond(),
+                run.p50Ms(), run.p99Ms());
+    }
+
+    /** The median of each figure over the rounds of one system; {@code runs} must not be empty. */
+    static LifecycleFigures median(List<LifecycleRun> runs) {
+        return new LifecycleFigures(runs.get(0).label(),
+                median(runs, LifecycleRun::createPerSecond),
+                median(runs, LifecycleRun::processPerSecond),
+                median(runs, LifecycleRun::totalPerSecond),
+                median(runs, LifecycleRun::p50Ms),
+                median(runs, LifecycleRun::p99Ms));
+    }
+
+    /** The middle value, or the mean of the two middle values. */
+    private static double median(List<LifecycleRun> runs, ToDoubleFunction<LifecycleRun> figure) {
+        double[] values = runs.stream().mapToDouble(figure).sorted().toArray();
+        int mid = values.length / 2;
+        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+}

@@ -1,0 +1,41 @@
+package io.flowfabric.bench;
+
+/**
+ * The measurements of one lifecycle round of one system (the engine with a partition count, or the raw baseline).
+ *
+ * @param system       {@code engine} or {@code raw}
+ * @param partitions   the engine's physical partition count; 0 for the baseline
+ * @param n            executions (rows) created and processed
+ * @param createNanos  wall time of the create (insert) phase
+ * @param processNanos wall time of the claim-and-complete phase, from the first worker's start to the last worker's
+ *                     end
+ * @param p50Ms        median claim-to-complete latency in milliseconds
+ * @param p99Ms        99th percentile claim-to-complete latency in milliseconds
+ */
+record LifecycleRun(String system, int partitions, int n, long createNanos, long processNanos, double p50Ms,
+                    double p99Ms) {
+
+    /** Executions created per second. */
+    double createPerSecond() {
+        return perSecond(n, createNanos);
+    }
+
+    /** Executions claimed and completed per second. */
+    double processPerSecond() {
+        return perSecond(n, processNanos);
+    }
+
+    /** Executions through their whole lifecycle per second: n / (create time + process time). */
+    double totalPerSecond() {
+        return perSecond(n, createNanos + processNanos);
+    }
+
+    /** The row label: {@code raw} or {@code engine P=<p>}. */
+    String label() {
+        return partitions == 0 ? system : system + " P=" + partitions;
+    }
+
+    private static double perSecond(long count, long nanos) {
+        return nanos <= 0 ? Double.NaN : count * 1_000_000_000.0 / nanos;
+    }
+}

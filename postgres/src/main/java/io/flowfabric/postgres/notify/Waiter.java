@@ -1,0 +1,107 @@
+package io.flowfabric.postgres.notify;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A waiter's registration on one or more channels of the {@link NotificationHub}: armed before the waiter's first
+ * read, then {@link #await(Duration)} parks (holding no connection) until a wake arrives or the poll interval ends.
+ * A wake that arrives while the waiter is busy reading is remembered (one, coalesced), so none is lost between a
+ * read and the next wait. Dispose it to release the channels.
+ *
+ * <p>{@link #await(Duration)} is for one waiter at a time: it is not meant to be called concurrently.
+ */
+public final class Waiter implements Disposable {
+
+    private final Object lock = new Object();
+    private final Disposable subscription;
+    private boolean pending;
+    private Sinks.@Nullable One<Boolean> parked;
+
+    private Waiter(Flux<Wake> wakes, Sinks.One<Waiter> armed, int channelCount) {
+        AtomicInteger unarmed = new AtomicInteger(channelCount);
+        this.subscription = wakes.subscribe(wake -> {
+            if (wake == Wake.ARMED) {
+                if (unarmed.decrementAndGet() == 0) {
+                    armed.tryEmitValue(this);
+                }
+                return;
+            }
+            wakeUp();
+        }, error -> wakeUp(), this::wakeUp);
+    }
+
+    /**
+     * Registers on {@code channels} and completes once all are armed. With no hub (the engine has no listener
+     * connection) it completes at once and {@link #await} only ever times out: waiters then rely on polling.
+     */
+    public static Mono<Waiter> arm(@Nullable NotificationHub hub, List<String> channels) {
+        return Mono.defer(() -> {
+            Sinks.One<Waiter> armed = Sinks.one();
+            if (hub == null || channels.isEmpty()) {
+                return Mono.just(new Waiter(Flux.never(), armed, 1));
+            }
+            Flux<Wake> wakes = Flux.merge(channels.stream().map(hub::listen).toList());
+            Waiter waiter = new Waiter(wakes, armed, channels.size());
+            // A stopped hub completes the registrations without arming them: treat that as armed (poll only).
+            return armed.asMono().or(Mono.delay(Duration.ofSeconds(5)).thenReturn(waiter))
+                    .doOnCancel(waiter::dispose);
+        });
+    }
+
+    private void wakeUp() {
+        Sinks.One<Boolean> toWake;
+        synchronized (lock) {
+            toWake = parked;
+            parked = null;
+            if (toWake == null) {
+                pending = true;
+            }
+        }
+        if (toWake != null) {
+            toWake.tryEmitValue(Boolean.TRUE);
+        }
+    }
+
+    /**
+     * Emits {@code true} as soon as a wake arrived since the last call (at once if one is pending), or {@code false}
+     * when {@code timeout} passes first. Cancelling stops waiting.
+     */
+    public Mono<Boolean> await(Duration timeout) {
+        return Mono.defer(() -> {
+            Sinks.One<Boolean> sink = Sinks.one();
+            synchronized (lock) {
+                if (pending) {
+                    pending = false;
+                    return Mono.just(Boolean.TRUE);
+                }
+                parked = sink;
+            }
+            return sink.asMono()
+                    .timeout(timeout, Mono.fromCallable(() -> {
+                        synchronized (lock) {
+                            if (parked == sink) {
+                                parked = null;
+                            }
+                        }
+                        return Boolean.FALSE;
+                    }));
+        });
+    }
+
+    @Override
+    public void dispose() {
+        subscription.dispose();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return subscription.isDisposed();
+    }
+}
