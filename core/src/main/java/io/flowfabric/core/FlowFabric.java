@@ -1,6 +1,7 @@
 package io.flowfabric.core;
 
 import io.flowfabric.core.spi.AdminOperations;
+import io.flowfabric.core.spi.EventOperations;
 import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.ReconcilerOperations;
@@ -33,6 +34,9 @@ public interface FlowFabric extends AutoCloseable {
 
     /** Health and introspection. */
     AdminOperations admin();
+
+    /** Completion and lease-history subscriptions, and waiting for an outcome. */
+    EventOperations subscriptions();
 
     /** The background jobs: their names and manual ticks. */
     ReconcilerOperations reconcilers();

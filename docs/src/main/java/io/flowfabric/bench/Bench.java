@@ -98,8 +98,8 @@ public final class Bench {
             }
         }
         to.println();
-        to.println("Without --url the database comes from the testing module: FLOWFABRIC_TEST_PG_URL when set, else an");
-        to.println("embedded PostgreSQL 17 (fsync and synchronous_commit off). See docs/benchmarks.md.");
+        to.println("Without --url the database comes from the testing module: FLOWFABRIC_TEST_PG_URL when set,");
+        to.println("else an embedded PostgreSQL 17 (fsync and synchronous_commit off). See docs/benchmarks.md.");
     }
 
     /**

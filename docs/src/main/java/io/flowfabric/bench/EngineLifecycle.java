@@ -60,8 +60,10 @@ final class EngineLifecycle {
                 .build();
         try {
             engine.start().block();
+            CpuMeter cpu = new CpuMeter(admin, APPLICATION_NAME);
 
             CreateExecution request = CreateExecution.builder(LANE).input(input, "binary").build();
+            CpuMeter.Sample createCpu = cpu.start();
             long createStart = System.nanoTime();
             Long created = Flux.range(0, n)
                     .flatMap(i -> engine.executions().createExecution(request), createConcurrency)
@@ -69,23 +71,28 @@ final class EngineLifecycle {
                     .count()
                     .block();
             long createNanos = System.nanoTime() - createStart;
+            CpuMeter.Use createUse = createCpu.since();
             if (created == null || created != n) {
                 throw new BenchFailure("system=engine P=" + partitions + " check=created expected=" + n
                         + " actual=" + created);
             }
 
             Latencies latencies = new Latencies(n);
+            Latencies claims = new Latencies(n);
             AtomicLong processed = new AtomicLong();
+            CpuMeter.Sample processCpu = cpu.start();
             long processStart = System.nanoTime();
             Flux.range(0, workers)
-                    .flatMap(w -> worker(engine, w, batch, latencies, processed), workers)
+                    .flatMap(w -> worker(engine, w, batch, latencies, claims, processed), workers)
                     .then()
                     .block();
             long processNanos = System.nanoTime() - processStart;
+            CpuMeter.Use processUse = processCpu.since();
 
             verify(schema, partitions, n, processed.get());
             return new LifecycleRun("engine", partitions, n, createNanos, processNanos,
-                    latencies.percentileMillis(0.50), latencies.percentileMillis(0.99));
+                    latencies.percentileMillis(0.50), latencies.percentileMillis(0.99),
+                    claims.percentileMillis(0.50), claims.percentileMillis(0.99), createUse, processUse);
         } finally {
             engine.stop(Duration.ofSeconds(10)).block(Duration.ofSeconds(30));
             dropSchema(schema);
@@ -98,25 +105,32 @@ final class EngineLifecycle {
      * its {@code complete} returned, so later members of a batch include the completes before them.
      */
     private static Mono<Void> worker(FlowFabric engine, int index, int batch, Latencies latencies,
-                                     AtomicLong processed) {
+                                     Latencies claims, AtomicLong processed) {
         ClaimRequest request = ClaimRequest.builder("bench-worker", "bench-worker-" + index)
                 .lane(LANE)
                 .leaseTtl(LEASE_TTL)
                 .maxWait(Duration.ZERO)
                 .batchSize(batch)
                 .build();
-        Mono<Boolean> cycle = Mono.defer(() -> engine.workers().claimBatch(request, batch)
-                .map(claimed -> new Claimed(claimed, System.nanoTime()))
-                .collectList()
-                .flatMap(claimed -> claimed.isEmpty()
-                        ? Mono.just(false)
-                        : Flux.fromIterable(claimed)
+        Mono<Boolean> cycle = Mono.defer(() -> {
+            long claimStart = System.nanoTime();
+            return engine.workers().claimBatch(request, batch)
+                    .map(claimed -> new Claimed(claimed, System.nanoTime()))
+                    .collectList()
+                    .flatMap(claimed -> {
+                        if (claimed.isEmpty()) {
+                            return Mono.just(false);
+                        }
+                        claims.record(claimed.get(0).claimedAtNanos() - claimStart);
+                        return Flux.fromIterable(claimed)
                                 .concatMap(c -> engine.workers().complete(c.execution().fence(), null, null)
                                         .doOnNext(completed -> {
                                             latencies.record(System.nanoTime() - c.claimedAtNanos());
                                             processed.incrementAndGet();
                                         }))
-                                .then(Mono.just(true))));
+                                .then(Mono.just(true));
+                    });
+        });
         // Repeat (not recurse) so a long run does not nest one operator per batch.
         return cycle.repeat().takeUntil(more -> !more).then();
     }

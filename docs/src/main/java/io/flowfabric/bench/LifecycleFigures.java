@@ -7,20 +7,24 @@ import java.util.function.ToDoubleFunction;
  * The reported figures of the lifecycle scenario for one system: of one round, or the medians over rounds (each
  * figure's median taken on its own, so the median total is not recomputed from the median phases).
  *
- * @param label           {@code raw} or {@code engine P=<p>}
- * @param createPerSecond executions (rows) created per second
+ * @param label            {@code raw} or {@code engine P=<p>}
+ * @param createPerSecond  executions (rows) created per second
  * @param processPerSecond executions claimed and completed per second
- * @param totalPerSecond  n / (create time + process time)
- * @param p50Ms           median claim-to-complete latency, milliseconds
- * @param p99Ms           99th percentile claim-to-complete latency, milliseconds
+ * @param totalPerSecond   n / (create time + process time)
+ * @param p50Ms            median claim-to-complete latency, milliseconds
+ * @param p99Ms            99th percentile claim-to-complete latency, milliseconds
+ * @param claimP50Ms       median duration of one claim call, milliseconds
+ * @param claimP99Ms       99th percentile duration of one claim call, milliseconds
+ * @param jvmCpuMicros     JVM CPU per execution, microseconds
+ * @param pgCpuMicros      PostgreSQL backend CPU per execution, microseconds ({@code NaN} when unknown)
  */
 record LifecycleFigures(String label, double createPerSecond, double processPerSecond, double totalPerSecond,
-                        double p50Ms, double p99Ms) {
+                        double p50Ms, double p99Ms, double claimP50Ms, double claimP99Ms, double jvmCpuMicros,
+                        double pgCpuMicros) {
 
     /** The figures of one round. */
     static LifecycleFigures of(LifecycleRun run) {
-        return new LifecycleFigures(run.label(), run.createPerSecond(), run.processPerSecond(), run.totalPerSecond(),
-                run.p50Ms(), run.p99Ms());
+        return median(List.of(run));
     }
 
     /** The median of each figure over the rounds of one system; {@code runs} must not be empty. */
@@ -30,10 +34,14 @@ record LifecycleFigures(String label, double createPerSecond, double processPerS
                 median(runs, LifecycleRun::processPerSecond),
                 median(runs, LifecycleRun::totalPerSecond),
                 median(runs, LifecycleRun::p50Ms),
-                median(runs, LifecycleRun::p99Ms));
+                median(runs, LifecycleRun::p99Ms),
+                median(runs, LifecycleRun::claimP50Ms),
+                median(runs, LifecycleRun::claimP99Ms),
+                median(runs, LifecycleRun::jvmCpuMicrosPerExecution),
+                median(runs, LifecycleRun::pgCpuMicrosPerExecution));
     }
 
-    /** The middle value, or the mean of the two middle values. */
+    /** The middle value, or the mean of the two middle values; {@code NaN} sorts last, as unknown. */
     private static double median(List<LifecycleRun> runs, ToDoubleFunction<LifecycleRun> figure) {
         double[] values = runs.stream().mapToDouble(figure).sorted().toArray();
         int mid = values.length / 2;

@@ -7,13 +7,17 @@ package io.flowfabric.bench;
  * @param partitions   the engine's physical partition count; 0 for the baseline
  * @param n            executions (rows) created and processed
  * @param createNanos  wall time of the create (insert) phase
- * @param processNanos wall time of the claim-and-complete phase, from the first worker's start to the last worker's
- *                     end
+ * @param processNanos wall time of the claim-and-complete phase, from the workers' start to the last one's end
  * @param p50Ms        median claim-to-complete latency in milliseconds
  * @param p99Ms        99th percentile claim-to-complete latency in milliseconds
+ * @param claimP50Ms   median duration of one claim call (a batch for the engine, one row for the baseline)
+ * @param claimP99Ms   99th percentile duration of one claim call
+ * @param createCpu    CPU used during the create phase
+ * @param processCpu   CPU used during the claim-and-complete phase
  */
 record LifecycleRun(String system, int partitions, int n, long createNanos, long processNanos, double p50Ms,
-                    double p99Ms) {
+                    double p99Ms, double claimP50Ms, double claimP99Ms, CpuMeter.Use createCpu,
+                    CpuMeter.Use processCpu) {
 
     /** Executions created per second. */
     double createPerSecond() {
@@ -28,6 +32,19 @@ record LifecycleRun(String system, int partitions, int n, long createNanos, long
     /** Executions through their whole lifecycle per second: n / (create time + process time). */
     double totalPerSecond() {
         return perSecond(n, createNanos + processNanos);
+    }
+
+    /** JVM CPU microseconds per execution over both phases. */
+    double jvmCpuMicrosPerExecution() {
+        return (createCpu.jvmNanos() + processCpu.jvmNanos()) / 1_000.0 / n;
+    }
+
+    /** PostgreSQL backend CPU microseconds per execution over both phases; {@code NaN} when unknown. */
+    double pgCpuMicrosPerExecution() {
+        if (createCpu.pgNanos() < 0 || processCpu.pgNanos() < 0) {
+            return Double.NaN;
+        }
+        return (createCpu.pgNanos() + processCpu.pgNanos()) / 1_000.0 / n;
     }
 
     /** The row label: {@code raw} or {@code engine P=<p>}. */

@@ -57,7 +57,8 @@ final class LifecycleScenario implements BenchScenario {
                 BenchOption.value("batch", "16", "executions per engine claimBatch (1..100)"),
                 BenchOption.value("rounds", "3", "measured rounds; figures are medians over rounds"),
                 BenchOption.value("partitions", "1", "engine physical partitions, comma-separated (1,2,4,8,16,32)"),
-                BenchOption.optional("url", "r2dbc:postgresql://user:pw@host:port/db to use instead of embedded"),
+                BenchOption.optional("url", "r2dbc-url", "use this database (r2dbc:postgresql://user:pw@host:port/db) "
+                        + "instead of the testing module's"),
                 BenchOption.flag("raw-validate", "baseline pool runs SELECT 1 per acquire, like the engine's"));
     }
 
@@ -151,8 +152,12 @@ final class LifecycleScenario implements BenchScenario {
                         + "raw) create concurrency=%d raw validation query=%s%n",
                 n, workers, batch, rounds, partitions, workers, workers + 4, CREATE_CONCURRENCY,
                 rawValidate ? "on" : "off");
-        out.println("  measured    create/s = N / create phase; process/s = N / claim+complete phase; "
-                + "total/s = N / (create + process); latency = claim emitted -> complete returned");
+        out.println("  columns     create/s = N / create phase; process/s = N / claim+complete phase; "
+                + "total/s = N / (create + process)");
+        out.println("              p50/p99 ms = claim emitted -> complete returned, per execution; claim50/99 = one "
+                + "claim call (engine: a batch), ms");
+        out.println("              jvm us / pg us = CPU microseconds per execution in this JVM / in the pool's "
+                + "PostgreSQL backends; load = 1-min load average after the round");
         out.println();
     }
 
@@ -171,9 +176,12 @@ final class LifecycleScenario implements BenchScenario {
         });
         out.println();
         engines.forEach((p, e) -> out.printf(Locale.ROOT,
-                "engine P=%d / raw: total %.2f, create %.2f, process %.2f%n", p,
+                "engine P=%d / raw: total %.2f, create %.2f, process %.2f; CPU per execution %.1fx (jvm %.1fx, "
+                        + "pg %.1fx)%n", p,
                 e.totalPerSecond() / raw.totalPerSecond(), e.createPerSecond() / raw.createPerSecond(),
-                e.processPerSecond() / raw.processPerSecond()));
+                e.processPerSecond() / raw.processPerSecond(),
+                (e.jvmCpuMicros() + e.pgCpuMicros()) / (raw.jvmCpuMicros() + raw.pgCpuMicros()),
+                e.jvmCpuMicros() / raw.jvmCpuMicros(), e.pgCpuMicros() / raw.pgCpuMicros()));
         out.printf(Locale.ROOT, "load average at end: %.2f%n", loadAverage());
         LifecycleFigures engine = engines.get(firstPartitions);
         out.printf(Locale.ROOT, "RESULT scenario=lifecycle engine_per_s=%d raw_per_s=%d ratio=%.2f p50_ms=%.2f "
@@ -183,12 +191,13 @@ final class LifecycleScenario implements BenchScenario {
     }
 
     private static String rowHeader(String first) {
-        return String.format(Locale.ROOT, "%-6s %-12s %10s %10s %10s %9s %9s %6s", first, "system", "create/s",
-                "process/s", "total/s", "p50 ms", "p99 ms", "load");
+        return String.format(Locale.ROOT, "%-5s %-11s %9s %9s %9s %8s %8s %8s %8s %7s %7s %5s", first, "system",
+                "create/s", "process/s", "total/s", "p50 ms", "p99 ms", "claim50", "claim99", "jvm us", "pg us",
+                "load");
     }
 
     private static String row(String first, LifecycleRun run) {
-        return row(first, LifecycleFigures.of(run), String.format(Locale.ROOT, "%.2f", loadAverage()));
+        return row(first, LifecycleFigures.of(run), String.format(Locale.ROOT, "%.1f", loadAverage()));
     }
 
     private static String row(String first, LifecycleFigures median) {
@@ -196,8 +205,9 @@ final class LifecycleScenario implements BenchScenario {
     }
 
     private static String row(String first, LifecycleFigures r, String load) {
-        return String.format(Locale.ROOT, "%-6s %-12s %10.0f %10.0f %10.0f %9.2f %9.2f %6s", first, r.label(),
-                r.createPerSecond(), r.processPerSecond(), r.totalPerSecond(), r.p50Ms(), r.p99Ms(), load);
+        return String.format(Locale.ROOT, "%-5s %-11s %9.0f %9.0f %9.0f %8.2f %8.2f %8.2f %8.2f %7.0f %7.0f %5s",
+                first, r.label(), r.createPerSecond(), r.processPerSecond(), r.totalPerSecond(), r.p50Ms(),
+                r.p99Ms(), r.claimP50Ms(), r.claimP99Ms(), r.jvmCpuMicros(), r.pgCpuMicros(), load);
     }
 
     private static double loadAverage() {

@@ -19,6 +19,7 @@ import reactor.core.publisher.Mono;
 final class RawLifecycle {
 
     static final String SCHEMA = "ff_bench_raw";
+    static final String APPLICATION_NAME = "flowfabric-bench-raw";
 
     private static final String LANE = "bench";
     private static final String TABLE = SCHEMA + ".bench_raw";
@@ -69,53 +70,64 @@ final class RawLifecycle {
      */
     LifecycleRun run(int n, int workers, int createConcurrency, byte[] payload) {
         BenchSql.update(admin, "TRUNCATE " + TABLE + " RESTART IDENTITY").block();
-        ConnectionPool pool = BenchPools.create(r2dbcUrl, workers, workers + 4, "flowfabric-bench-raw",
-                validationQuery);
+        ConnectionPool pool = BenchPools.create(r2dbcUrl, workers, workers + 4, APPLICATION_NAME, validationQuery);
         try {
             pool.warmup().block();
+            CpuMeter cpu = new CpuMeter(admin, APPLICATION_NAME);
 
+            CpuMeter.Sample createCpu = cpu.start();
             long createStart = System.nanoTime();
             Long inserted = Flux.range(0, n)
                     .flatMap(i -> BenchSql.update(pool, INSERT, LANE, payload), createConcurrency)
                     .reduce(0L, Long::sum)
                     .block();
             long createNanos = System.nanoTime() - createStart;
+            CpuMeter.Use createUse = createCpu.since();
             if (inserted == null || inserted != n) {
                 throw new BenchFailure("system=raw check=inserted expected=" + n + " actual=" + inserted);
             }
 
             Latencies latencies = new Latencies(n);
+            Latencies claims = new Latencies(n);
             AtomicLong processed = new AtomicLong();
+            CpuMeter.Sample processCpu = cpu.start();
             long processStart = System.nanoTime();
             Flux.range(0, workers)
-                    .flatMap(w -> worker(pool, "raw-" + w, latencies, processed), workers)
+                    .flatMap(w -> worker(pool, "raw-" + w, latencies, claims, processed), workers)
                     .then()
                     .block();
             long processNanos = System.nanoTime() - processStart;
+            CpuMeter.Use processUse = processCpu.since();
 
             verify(n, processed.get());
             return new LifecycleRun("raw", 0, n, createNanos, processNanos, latencies.percentileMillis(0.50),
-                    latencies.percentileMillis(0.99));
+                    latencies.percentileMillis(0.99), claims.percentileMillis(0.50), claims.percentileMillis(0.99),
+                    createUse, processUse);
         } finally {
             pool.disposeLater().block(Duration.ofSeconds(30));
         }
     }
 
     /** Claims one row at a time and marks it done, until a claim returns no row. */
-    private static Mono<Void> worker(ConnectionFactory pool, String owner, Latencies latencies, AtomicLong processed) {
-        Mono<Boolean> cycle = Mono.defer(() -> BenchSql.queryOne(pool, CLAIM, row -> row.get(0, Long.class), owner)
-                .flatMap(id -> {
-                    long claimedAt = System.nanoTime();
-                    return BenchSql.update(pool, DONE, id).map(updated -> {
-                        if (updated != 1) {
-                            throw new BenchFailure("system=raw check=done id=" + id + " updated=" + updated);
-                        }
-                        latencies.record(System.nanoTime() - claimedAt);
-                        processed.incrementAndGet();
-                        return true;
-                    });
-                })
-                .defaultIfEmpty(false));
+    private static Mono<Void> worker(ConnectionFactory pool, String owner, Latencies latencies, Latencies claims,
+                                     AtomicLong processed) {
+        Mono<Boolean> cycle = Mono.defer(() -> {
+            long claimStart = System.nanoTime();
+            return BenchSql.queryOne(pool, CLAIM, row -> row.get(0, Long.class), owner)
+                    .flatMap(id -> {
+                        long claimedAt = System.nanoTime();
+                        claims.record(claimedAt - claimStart);
+                        return BenchSql.update(pool, DONE, id).map(updated -> {
+                            if (updated != 1) {
+                                throw new BenchFailure("system=raw check=done id=" + id + " updated=" + updated);
+                            }
+                            latencies.record(System.nanoTime() - claimedAt);
+                            processed.incrementAndGet();
+                            return true;
+                        });
+                    })
+                    .defaultIfEmpty(false);
+        });
         // Repeat (not recurse) so a long run does not nest one operator per item.
         return cycle.repeat().takeUntil(more -> !more).then();
     }

@@ -2,12 +2,14 @@ package io.flowfabric.postgres;
 
 import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.spi.AdminOperations;
+import io.flowfabric.core.spi.EventOperations;
 import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.ReconcilerOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.executions.ExecutionFamilies;
 import io.flowfabric.postgres.executions.ExecutionSettings;
+import io.flowfabric.postgres.events.PgEventOperations;
 import io.flowfabric.postgres.metrics.EngineMetrics;
 import io.flowfabric.postgres.notify.NotificationHub;
 import io.flowfabric.postgres.reconcile.ReconcilerSupervisor;
@@ -61,6 +63,7 @@ public final class PostgresEngine implements FlowFabric {
     private final PgAdminOperations admin;
     private final ReconcilerSupervisor reconcilers;
     private final @Nullable NotificationHub hub;
+    private final PgEventOperations events;
     private final AtomicReference<Mono<Void>> started = new AtomicReference<>();
     private final AtomicReference<Mono<Void>> stopped = new AtomicReference<>();
 
@@ -82,6 +85,7 @@ public final class PostgresEngine implements FlowFabric {
         this.admin = new PgAdminOperations(database, sql, SchemaManager.REQUIRED_SCHEMA_VERSION,
                 settings.physicalPartitions);
         this.reconcilers = new ReconcilerSupervisor(families.jobs(), settings.reconcilerIntervals);
+        this.events = new PgEventOperations(database, sql, executionSettings.channels(), hub);
     }
 
     /** Starts a builder with every default of spec 09 §6. */
@@ -107,6 +111,26 @@ public final class PostgresEngine implements FlowFabric {
     @Override
     public AdminOperations admin() {
         return admin;
+    }
+
+    @Override
+    public EventOperations subscriptions() {
+        return events;
+    }
+
+    /** Whether the engine's LISTEN connection is up (false when it has none). */
+    public boolean listenerConnected() {
+        return hub != null && hub.connected();
+    }
+
+    /** Channels the listener currently LISTENs on for at least one waiter. */
+    public int listenerChannels() {
+        return hub == null ? 0 : hub.channelCount();
+    }
+
+    /** How many times the listener reconnected after losing its connection. */
+    public long listenerReconnects() {
+        return hub == null ? 0 : hub.reconnects();
     }
 
     @Override

@@ -358,13 +358,18 @@ public final class SchemaManager {
             Database db = database;
             Scope.child(settings, () -> {
                 releaseStaleLiquibaseLock(db);
-                Liquibase liquibase = new Liquibase(CHANGELOG,
-                        new ClassLoaderResourceAccessor(SchemaManager.class.getClassLoader()), db);
-                liquibase.setChangeLogParameter("ff_schema", schema);
-                liquibase.setChangeLogParameter("ff_physical_partitions", Integer.toString(physicalPartitions));
-                // The update summary goes to the (SLF4J) log, never to System.out.
-                liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
-                liquibase.update(new Contexts(), new LabelExpression());
+                ClassLoaderResourceAccessor changelogs =
+                        new ClassLoaderResourceAccessor(SchemaManager.class.getClassLoader());
+                try {
+                    Liquibase liquibase = new Liquibase(CHANGELOG, changelogs, db);
+                    liquibase.setChangeLogParameter("ff_schema", schema);
+                    liquibase.setChangeLogParameter("ff_physical_partitions", Integer.toString(physicalPartitions));
+                    // The update summary goes to the (SLF4J) log, never to System.out.
+                    liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
+                    liquibase.update(new Contexts(), new LabelExpression());
+                } finally {
+                    changelogs.close();
+                }
             });
         } catch (Exception e) {
             throw failedLiquibase(e);
@@ -400,24 +405,32 @@ public final class SchemaManager {
         if (e instanceof UnavailableException) {
             return (UnavailableException) e;
         }
+        // Liquibase's own message names the failing changeset; the SQLSTATE of the cause decides the kind.
+        UnavailableException.Kind kind = UnavailableException.Kind.DATABASE_ERROR;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException) {
-                return unavailable("migration", (SQLException) t);
+                kind = isTransport(((SQLException) t).getSQLState())
+                        ? UnavailableException.Kind.TRANSPORT
+                        : UnavailableException.Kind.DATABASE_ERROR;
+                break;
             }
         }
-        return new UnavailableException(UnavailableException.Kind.DATABASE_ERROR,
-                "migration of schema \"" + schema + "\" failed: " + e.getMessage(), e);
+        return new UnavailableException(kind, "migration of schema \"" + schema + "\" failed: " + e.getMessage(), e);
     }
 
     private UnavailableException unavailable(String what, SQLException e) {
         String state = e.getSQLState();
-        boolean transport = state != null && (state.startsWith("08") || state.startsWith("53")
-                || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
         return new UnavailableException(
-                transport ? UnavailableException.Kind.TRANSPORT : UnavailableException.Kind.DATABASE_ERROR,
+                isTransport(state) ? UnavailableException.Kind.TRANSPORT : UnavailableException.Kind.DATABASE_ERROR,
                 what + " of schema \"" + schema + "\" failed: " + e.getMessage()
                         + (state == null ? "" : " (SQLSTATE " + state + ")"),
                 e);
+    }
+
+    /** Spec 01 §7: 08xxx, 53xxx and 57P01-57P03 mean the server cannot be reached or is going away. */
+    private static boolean isTransport(@Nullable String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("53")
+                || sqlState.equals("57P01") || sqlState.equals("57P02") || sqlState.equals("57P03"));
     }
 
     private UnavailableException physicalPartitionMismatch(int installed) {

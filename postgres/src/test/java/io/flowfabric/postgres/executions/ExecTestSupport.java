@@ -179,15 +179,15 @@ final class ExecTestSupport {
      * tables, so that an in-place update is detected as well as an insert.
      */
     static Map<String, Object> tableState(TestDatabase db) {
-        Map<String, Object> state = new LinkedHashMap<>();
+        StringBuilder sql = new StringBuilder("SELECT ");
         for (String table : WRITTEN_TABLES) {
-            state.put(table, db.queryLong("SELECT count(*) FROM flowfabric." + table));
+            sql.append("(SELECT count(*) FROM flowfabric.").append(table).append(") AS ").append(table).append(", ");
         }
-        state.put("ff_exec_core#md5", db.queryValue("SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY "
-                + "t.partition_key, t.execution_id), '')) FROM flowfabric.ff_exec_core t").orElse(""));
-        state.put("ff_attempt#md5", db.queryValue("SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY "
-                + "t.partition_key, t.execution_id, t.attempt_index), '')) FROM flowfabric.ff_attempt t").orElse(""));
-        return state;
+        sql.append("(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.partition_key, t.execution_id), ''))"
+                + " FROM flowfabric.ff_exec_core t) AS exec_core_md5, ");
+        sql.append("(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.partition_key, t.execution_id,"
+                + " t.attempt_index), '')) FROM flowfabric.ff_attempt t) AS attempt_md5");
+        return new LinkedHashMap<>(single(db.queryRows(sql.toString())));
     }
 
     // ------------------------------------------------------------------------------------------ notifications

@@ -76,6 +76,30 @@ class SchemaMismatchTest {
     }
 
     @Test
+    @DisplayName("a failing changeset is Unavailable(DATABASE_ERROR) naming it; the half-done install never verifies "
+            + "and the next migrate finishes it")
+    void interruptedInstallResumes(TestDatabase db) {
+        db.execute("CREATE SCHEMA ff_broken");
+        db.execute("CREATE TABLE ff_broken.ff_lane (in_the_way integer)");
+
+        assertThatThrownBy(() -> manager(db, "ff_broken", 1).migrate())
+                .isInstanceOfSatisfying(UnavailableException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(UnavailableException.Kind.DATABASE_ERROR);
+                    assertThat(e.detail()).startsWith("migration of schema \"ff_broken\" failed: ")
+                            .contains("v1-002-lane");
+                });
+        assertSchemaMismatch(() -> manager(db, "ff_broken", 1).verify(),
+                "database schema is at version 0 but this library needs 1: run migrations (migrate=true)");
+
+        db.execute("DROP TABLE ff_broken.ff_lane");
+        MigrationReport resumed = manager(db, "ff_broken", 1).migrate();
+
+        long total = db.queryLong("SELECT count(*) FROM ff_broken.ff_changelog");
+        assertThat(resumed.changeSetsApplied()).isPositive().isLessThan((int) total);
+        manager(db, "ff_broken", 1).verify();
+    }
+
+    @Test
     @DisplayName("an unreachable database is Unavailable(TRANSPORT), not a mismatch")
     void unreachableDatabase() {
         SchemaManager manager = SchemaManager.create("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2",

@@ -1,0 +1,113 @@
+package io.flowfabric.bench;
+
+import io.r2dbc.spi.ConnectionFactory;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Measures CPU time spent during a phase, split between this JVM and the PostgreSQL backends serving one pool
+ * (identified by their {@code application_name}), so a report can say where the time per execution goes.
+ *
+ * <p>The backends' CPU is read from {@code /proc/<pid>/stat}, which only works when the server runs on this machine
+ * (the embedded server does); otherwise the PostgreSQL share is reported as unknown. Linux reports it in clock ticks
+ * of 10 ms ({@code USER_HZ} is 100 on every mainstream Linux build), which is fine for phases of seconds. Sampling
+ * runs one small query and blocks: call it on the main thread, between phases.
+ */
+final class CpuMeter {
+
+    private static final long NANOS_PER_TICK = 10_000_000L;
+    private static final String BACKENDS =
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+
+    private final ConnectionFactory admin;
+    private final String applicationName;
+
+    /**
+     * @param admin           the connection factory used to list the backends (not the measured pool)
+     * @param applicationName the measured pool's {@code application_name}
+     */
+    CpuMeter(ConnectionFactory admin, String applicationName) {
+        this.admin = admin;
+        this.applicationName = applicationName;
+    }
+
+    /** CPU used since a sample: by this JVM, and by the pool's backends ({@code -1} when unknown). */
+    record Use(long jvmNanos, long pgNanos) {
+    }
+
+    /** A point in time to measure from. */
+    final class Sample {
+        private final long jvmNanos;
+        private final @Nullable Map<Integer, Long> backendTicks;
+
+        private Sample(long jvmNanos, @Nullable Map<Integer, Long> backendTicks) {
+            this.jvmNanos = jvmNanos;
+            this.backendTicks = backendTicks;
+        }
+
+        /** The CPU used since this sample. Backends that appeared meanwhile count from zero. Blocks. */
+        Use since() {
+            long jvm = jvmCpuNanos() - jvmNanos;
+            Map<Integer, Long> now = backendTicks();
+            Map<Integer, Long> then = backendTicks;
+            if (now == null || then == null) {
+                return new Use(jvm, -1);
+            }
+            long ticks = 0;
+            for (Map.Entry<Integer, Long> e : now.entrySet()) {
+                ticks += e.getValue() - then.getOrDefault(e.getKey(), 0L);
+            }
+            return new Use(jvm, ticks * NANOS_PER_TICK);
+        }
+    }
+
+    /** Takes a sample now. Blocks. */
+    Sample start() {
+        return new Sample(jvmCpuNanos(), backendTicks());
+    }
+
+    private static long jvmCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    /** utime + stime per backend, or {@code null} when a backend's /proc entry cannot be read (remote server). */
+    private @Nullable Map<Integer, Long> backendTicks() {
+        List<Integer> pids = BenchSql.query(admin, BACKENDS, row -> row.get(0, Integer.class), applicationName)
+                .collectList()
+                .block();
+        Map<Integer, Long> ticks = new HashMap<>();
+        for (int pid : pids == null ? List.<Integer>of() : pids) {
+            Long t = ticksOf(pid);
+            if (t == null) {
+                return null;
+            }
+            ticks.put(pid, t);
+        }
+        return ticks;
+    }
+
+    private static @Nullable Long ticksOf(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            if (!stat.contains("(postgres)")) {
+                // The pid belongs to another machine's server and names an unrelated local process.
+                return null;
+            }
+            // Fields after the command name (which may contain spaces): state is the first, utime the 12th.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package io.flowfabric.postgres.events;
+
+import io.flowfabric.core.error.FlowFabricException;
+import io.flowfabric.core.error.StateException;
+import io.flowfabric.core.error.UnavailableException;
+import io.flowfabric.core.error.ValidationException;
+import io.flowfabric.core.events.EventCursor;
+import io.flowfabric.core.events.SubscribeRequest;
+import io.flowfabric.postgres.notify.NotificationHub;
+import io.flowfabric.postgres.notify.Waiter;
+import io.flowfabric.postgres.sql.Database;
+import io.flowfabric.postgres.sql.SqlErrors;
+import io.flowfabric.postgres.sql.SqlTemplate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * The commit-order-safe outbox reader of spec 04 §4, shared by every subscription family.
+ *
+ * <p>Each read computes, in the same statement, the horizon H = the oldest transaction still running in the
+ * statement's snapshot, and returns rows with (tx_id, event_id) after the position and tx_id &lt; H, in that order.
+ * Every transaction below H has finished, so a row that becomes visible later has tx_id ≥ H and sorts after every
+ * row delivered: nothing is skipped, whatever order transactions commit in. After a batch that was not full the
+ * position moves to (H, 0), past rows the filters excluded.
+ *
+ * <p>The loop: arm the family's channel, then repeatedly read a batch and emit it; after a full batch read again at
+ * once, otherwise park (no connection held) until a wake or the poll interval. The next read starts only once the
+ * previous batch was fully delivered to the subscriber, so a subscriber holds at most one batch.
+ */
+final class OutboxSubscription<T> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxSubscription.class);
+    private static final int MAX_BATCH = 1000;
+
+    private static final String HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon";
+
+    private static final String WATERMARK = """
+            SELECT tx_id::text AS tx_id, event_id FROM {s}.ff_outbox_watermark WHERE outbox_table = $1""";
+
+    private static final String READ = """
+            WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
+            SELECT h.horizon::text AS ff_horizon, r.ff_tx::text AS ff_tx_id, r.*
+            FROM h LEFT JOIN LATERAL (
+              SELECT o.tx_id AS ff_tx, o.event_id AS ff_event_id, %s
+              FROM {s}.%s o
+              WHERE (o.tx_id, o.event_id) > ($1::text::xid8, $2::bigint) AND o.tx_id < h.horizon
+                AND %s
+              ORDER BY o.tx_id, o.event_id
+              LIMIT $3
+            ) r ON true
+            ORDER BY r.ff_tx, r.ff_event_id""";
+
+    private final Database db;
+    private final @Nullable NotificationHub hub;
+    private final OutboxFamily<T> family;
+    private final String readSql;
+    private final String horizonSql;
+    private final String watermarkSql;
+
+    OutboxSubscription(Database db, SqlTemplate sql, @Nullable NotificationHub hub, OutboxFamily<T> family) {
+        this.db = db;
+        this.hub = hub;
+        this.family = family;
+        // The table and column names are the family's own constants, never caller input.
+        this.readSql = sql.render(String.format(READ, family.columns(), family.table(), family.filter()));
+        this.horizonSql = sql.render(HORIZON);
+        this.watermarkSql = sql.render(WATERMARK);
+    }
+
+    /** The subscription's cold {@code Flux}; see {@link io.flowfabric.core.spi.EventOperations}. */
+    Flux<T> subscribe(SubscribeRequest request) {
+        return Mono.fromCallable(() -> validate(request)).flatMapMany(valid -> Flux.usingWhen(
+                Waiter.arm(hub, List.of(family.channel())),
+                waiter -> start(valid).flatMapMany(position -> loop(valid, waiter, position)),
+                waiter -> Mono.fromRunnable(waiter::dispose)));
+    }
+
+    private static SubscribeRequest validate(SubscribeRequest request) {
+        if (request == null) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT, "subscribe request is required");
+        }
+        if (request.batchSize() < 1 || request.batchSize() > MAX_BATCH) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                    "batch size must be 1.." + MAX_BATCH + ", got " + request.batchSize());
+        }
+        if (request.pollInterval().isNegative() || request.pollInterval().isZero()) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT, "poll interval must be positive");
+        }
+        if (request.namespace() != null) {
+            io.flowfabric.core.validation.InputRules.namespace(request.namespace());
+        }
+        return request;
+    }
+
+    /** Where a subscriber is: the cursor after which it reads next, and whether its next event opens a gap. */
+    private static final class Position {
+        long tx;
+        long event;
+        boolean gap;
+        boolean lastFull = true;
+
+        Position(long tx, long event, boolean gap) {
+            this.tx = tx;
+            this.event = event;
+            this.gap = gap;
+        }
+
+        boolean before(long otherTx, long otherEvent) {
+            return Long.compareUnsigned(tx, otherTx) < 0
+                    || (tx == otherTx && Long.compareUnsigned(event, otherEvent) < 0);
+        }
+    }
+
+    private Mono<Position> start(SubscribeRequest request) {
+        EventCursor cursor = request.cursor();
+        if (cursor == null) {
+            // "From now": (H, 0) at subscription time; every later commit sorts after it.
+            return db.inTransactionOne("subscribe_" + family.name(),
+                    tx -> tx.queryOne(horizonSql, r -> Long.parseLong(r.get("horizon", String.class))))
+                    .map(h -> new Position(h, 0, false));
+        }
+        return db.inTransactionOne("subscribe_" + family.name(), tx -> tx.queryOne(watermarkSql,
+                        r -> new long[] {Long.parseLong(r.get("tx_id", String.class)), r.get("event_id", Long.class)},
+                        family.table()))
+                .defaultIfEmpty(new long[] {0, 0})
+                .flatMap(wm -> {
+                    Position requested = new Position(cursor.txId(), cursor.eventId(), false);
+                    if (!requested.before(wm[0], wm[1])) {
+                        return Mono.just(requested);
+                    }
+                    if (!request.acceptGap()) {
+                        return Mono.error(new StateException(StateException.Kind.CURSOR_EXPIRED,
+                                "events after " + cursor + " were pruned up to the watermark; subscribe from now or "
+                                        + "accept the gap"));
+                    }
+                    return Mono.just(new Position(wm[0], wm[1], true));
+                });
+    }
+
+    private Flux<T> loop(SubscribeRequest request, Waiter waiter, Position position) {
+        Duration poll = request.pollInterval();
+        return Flux.defer(() -> {
+                    Mono<Boolean> pause = position.lastFull ? Mono.just(Boolean.TRUE) : waiter.await(poll);
+                    return pause.then(readBatch(request, position)).flatMapIterable(batch -> batch);
+                })
+                .repeat()
+                .onErrorResume(e -> e instanceof UnavailableException u
+                        && u.kind() == UnavailableException.Kind.SHUTTING_DOWN, e -> Flux.empty());
+    }
+
+    private Mono<List<T>> readBatch(SubscribeRequest request, Position position) {
+        return Mono.defer(() -> {
+            List<Object> params = new ArrayList<>();
+            params.add(Long.toUnsignedString(position.tx));
+            params.add(position.event);
+            params.add(request.batchSize());
+            params.addAll(family.binds().apply(request));
+            Object[] binds = params.toArray();
+            // The driver's row is valid only inside the mapping callback: map there. The gap flag goes to the
+            // first event of the first successful read after starting at the watermark.
+            boolean[] gapPending = {position.gap};
+            return db.inTransaction("subscription_read_" + family.name(), tx -> tx.query(readSql, row -> {
+                        long horizon = Long.parseLong(row.get("ff_horizon", String.class));
+                        String txText = row.get("ff_tx_id", String.class);
+                        if (txText == null) {
+                            return new Row<T>(horizon, 0, 0, null);
+                        }
+                        long txId = Long.parseLong(txText);
+                        long eventId = row.get("ff_event_id", Long.class);
+                        boolean gap = gapPending[0];
+                        gapPending[0] = false;
+                        return new Row<>(horizon, txId, eventId,
+                                family.mapper().map(row, new EventCursor(txId, eventId), gap));
+                    }, binds))
+                    .collectList()
+                    .map(rows -> advance(request, position, rows));
+        }).retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
+                .filter(e -> {
+                    FlowFabricException f = SqlErrors.map(e);
+                    if (f.retryable()) {
+                        LOG.debug("{} subscription read failed, retrying: {}", family.name(), f.toString());
+                    }
+                    return f.retryable();
+                }));
+    }
+
+    private List<T> advance(SubscribeRequest request, Position position, List<Row<T>> rows) {
+        List<T> events = new ArrayList<>(rows.size());
+        long horizon = 0;
+        for (Row<T> row : rows) {
+            horizon = row.horizon;
+            if (row.event != null) {
+                events.add(row.event);
+                position.tx = row.txId;
+                position.event = row.eventId;
+                position.gap = false;
+            }
+        }
+        position.lastFull = events.size() >= request.batchSize();
+        if (!position.lastFull && position.before(horizon, 0)) {
+            // Every row below the horizon has been seen (matching or not): skip past the ones the filters excluded.
+            position.tx = horizon;
+            position.event = 0;
+        }
+        return events;
+    }
+
+    /** One row of a read: the horizon, and the mapped event when the row carried one. */
+    private record Row<T>(long horizon, long txId, long eventId, @Nullable T event) {
+    }
+}
