@@ -3,6 +3,7 @@ package io.flowfabric.core;
 import io.flowfabric.core.spi.AdminOperations;
 import io.flowfabric.core.spi.EventOperations;
 import io.flowfabric.core.spi.ExecutionOperations;
+import io.flowfabric.core.spi.FlowOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.ReconcilerOperations;
 import io.flowfabric.core.spi.WorkerOperations;
@@ -25,6 +26,9 @@ public interface FlowFabric extends AutoCloseable {
 
     /** Creating and reading executions. */
     ExecutionOperations executions();
+
+    /** Flows: DAG structure, edges, decisions and flow cancel. */
+    FlowOperations flows();
 
     /** Claiming and lease-holder operations. */
     WorkerOperations workers();

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Measures CPU time spent during a phase, split between this JVM and the PostgreSQL backends serving one pool
- * (identified by their {@code application_name}), so a report can say where the time per execution goes.
+ * (identified by their {@code application_name}), so a report can say where the time per execution goes; and the
+ * whole machine's busy CPU time ({@code /proc/stat}), so it can say how much other processes took meanwhile.
  *
  * <p>The backends' CPU is read from {@code /proc/<pid>/stat}, which only works when the server runs on this machine
  * (the embedded server does); otherwise the PostgreSQL share is reported as unknown. Linux reports it in clock ticks
@@ -38,39 +39,61 @@ final class CpuMeter {
         this.applicationName = applicationName;
     }
 
-    /** CPU used since a sample: by this JVM, and by the pool's backends ({@code -1} when unknown). */
-    record Use(long jvmNanos, long pgNanos) {
+    /**
+     * CPU used since a sample.
+     *
+     * @param jvmNanos     by this JVM (all threads, including JIT and GC)
+     * @param pgNanos      by the measured pool's PostgreSQL backends; {@code -1} when unknown (remote server)
+     * @param machineNanos by every process on this machine, summed over CPUs; {@code -1} when unknown
+     */
+    record Use(long jvmNanos, long pgNanos, long machineNanos) {
     }
 
     /** A point in time to measure from. */
     final class Sample {
         private final long jvmNanos;
         private final @Nullable Map<Integer, Long> backendTicks;
+        private final long machineTicks;
 
-        private Sample(long jvmNanos, @Nullable Map<Integer, Long> backendTicks) {
+        private Sample(long jvmNanos, @Nullable Map<Integer, Long> backendTicks, long machineTicks) {
             this.jvmNanos = jvmNanos;
             this.backendTicks = backendTicks;
+            this.machineTicks = machineTicks;
         }
 
         /** The CPU used since this sample. Backends that appeared meanwhile count from zero. Blocks. */
         Use since() {
             long jvm = jvmCpuNanos() - jvmNanos;
+            long machineNow = machineBusyTicks();
+            long machine = machineNow < 0 || machineTicks < 0 ? -1 : (machineNow - machineTicks) * NANOS_PER_TICK;
             Map<Integer, Long> now = backendTicks();
             Map<Integer, Long> then = backendTicks;
             if (now == null || then == null) {
-                return new Use(jvm, -1);
+                return new Use(jvm, -1, machine);
             }
             long ticks = 0;
             for (Map.Entry<Integer, Long> e : now.entrySet()) {
                 ticks += e.getValue() - then.getOrDefault(e.getKey(), 0L);
             }
-            return new Use(jvm, ticks * NANOS_PER_TICK);
+            return new Use(jvm, ticks * NANOS_PER_TICK, machine);
         }
     }
 
     /** Takes a sample now. Blocks. */
     Sample start() {
-        return new Sample(jvmCpuNanos(), backendTicks());
+        return new Sample(jvmCpuNanos(), backendTicks(), machineBusyTicks());
+    }
+
+    /** Busy ticks of all CPUs: user, nice, system, irq, softirq and steal of the {@code cpu} line; -1 if unknown. */
+    private static long machineBusyTicks() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
+            String[] f = first.trim().split("\\s+");
+            return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                    + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static long jvmCpuNanos() {

@@ -47,6 +47,21 @@ record LifecycleRun(String system, int partitions, int n, long createNanos, long
         return (createCpu.pgNanos() + processCpu.pgNanos()) / 1_000.0 / n;
     }
 
+    /**
+     * The share of the machine's CPU capacity that processes other than this JVM and the measured backends used during
+     * both phases (other benchmarks, test suites, PostgreSQL's own background processes), 0..1; {@code NaN} when
+     * unknown. A high value means the round competed for the CPUs.
+     */
+    double othersCpuShare() {
+        if (createCpu.machineNanos() < 0 || processCpu.machineNanos() < 0 || Double.isNaN(pgCpuMicrosPerExecution())) {
+            return Double.NaN;
+        }
+        long others = createCpu.machineNanos() + processCpu.machineNanos() - createCpu.jvmNanos()
+                - processCpu.jvmNanos() - createCpu.pgNanos() - processCpu.pgNanos();
+        double capacity = (double) (createNanos + processNanos) * Runtime.getRuntime().availableProcessors();
+        return Math.max(0, others) / capacity;
+    }
+
     /** The row label: {@code raw} or {@code engine P=<p>}. */
     String label() {
         return partitions == 0 ? system : system + " P=" + partitions;

@@ -113,10 +113,19 @@ final class LifecycleScenario implements BenchScenario {
                 report(out, rounds, rawRuns, engineRuns, partitions.get(0));
             } finally {
                 if (database.external()) {
-                    raw.uninstall();
+                    dropRawSchema(raw, out);
                 }
                 admin.disposeLater().block(Duration.ofSeconds(30));
             }
+        }
+    }
+
+    /** Cleanup after a run must not hide the run's own outcome, so a failure here is only reported. */
+    private static void dropRawSchema(RawLifecycle raw, PrintStream out) {
+        try {
+            raw.uninstall();
+        } catch (RuntimeException e) {
+            out.println("warning: could not drop schema " + RawLifecycle.SCHEMA + " (" + e.getMessage() + ")");
         }
     }
 
@@ -157,7 +166,9 @@ final class LifecycleScenario implements BenchScenario {
         out.println("              p50/p99 ms = claim emitted -> complete returned, per execution; claim50/99 = one "
                 + "claim call (engine: a batch), ms");
         out.println("              jvm us / pg us = CPU microseconds per execution in this JVM / in the pool's "
-                + "PostgreSQL backends; load = 1-min load average after the round");
+                + "PostgreSQL backends");
+        out.println("              other = CPU share (of all cores) taken by other processes during the round: "
+                + "interference");
         out.println();
     }
 
@@ -191,23 +202,25 @@ final class LifecycleScenario implements BenchScenario {
     }
 
     private static String rowHeader(String first) {
-        return String.format(Locale.ROOT, "%-5s %-11s %9s %9s %9s %8s %8s %8s %8s %7s %7s %5s", first, "system",
+        return String.format(Locale.ROOT, "%-5s %-11s %9s %9s %9s %8s %8s %8s %8s %7s %7s %6s", first, "system",
                 "create/s", "process/s", "total/s", "p50 ms", "p99 ms", "claim50", "claim99", "jvm us", "pg us",
-                "load");
+                "other");
     }
 
     private static String row(String first, LifecycleRun run) {
-        return row(first, LifecycleFigures.of(run), String.format(Locale.ROOT, "%.1f", loadAverage()));
+        double others = run.othersCpuShare();
+        return row(first, LifecycleFigures.of(run),
+                Double.isNaN(others) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", others * 100));
     }
 
     private static String row(String first, LifecycleFigures median) {
         return row(first, median, "");
     }
 
-    private static String row(String first, LifecycleFigures r, String load) {
-        return String.format(Locale.ROOT, "%-5s %-11s %9.0f %9.0f %9.0f %8.2f %8.2f %8.2f %8.2f %7.0f %7.0f %5s",
+    private static String row(String first, LifecycleFigures r, String others) {
+        return String.format(Locale.ROOT, "%-5s %-11s %9.0f %9.0f %9.0f %8.2f %8.2f %8.2f %8.2f %7.0f %7.0f %6s",
                 first, r.label(), r.createPerSecond(), r.processPerSecond(), r.totalPerSecond(), r.p50Ms(),
-                r.p99Ms(), r.claimP50Ms(), r.claimP99Ms(), r.jvmCpuMicros(), r.pgCpuMicros(), load);
+                r.p99Ms(), r.claimP50Ms(), r.claimP99Ms(), r.jvmCpuMicros(), r.pgCpuMicros(), others);
     }
 
     private static double loadAverage() {

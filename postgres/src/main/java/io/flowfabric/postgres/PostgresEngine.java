@@ -4,11 +4,13 @@ import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.spi.AdminOperations;
 import io.flowfabric.core.spi.EventOperations;
 import io.flowfabric.core.spi.ExecutionOperations;
+import io.flowfabric.core.spi.FlowOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.ReconcilerOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.executions.ExecutionFamilies;
 import io.flowfabric.postgres.executions.ExecutionSettings;
+import io.flowfabric.postgres.flows.FlowFamilies;
 import io.flowfabric.postgres.events.PgEventOperations;
 import io.flowfabric.postgres.metrics.EngineMetrics;
 import io.flowfabric.postgres.notify.NotificationHub;
@@ -64,6 +66,7 @@ public final class PostgresEngine implements FlowFabric {
     private final ReconcilerSupervisor reconcilers;
     private final @Nullable NotificationHub hub;
     private final PgEventOperations events;
+    private final FlowFamilies flowFamilies;
     private final AtomicReference<Mono<Void>> started = new AtomicReference<>();
     private final AtomicReference<Mono<Void>> stopped = new AtomicReference<>();
 
@@ -84,7 +87,12 @@ public final class PostgresEngine implements FlowFabric {
         this.families = new ExecutionFamilies(executionSettings, metrics);
         this.admin = new PgAdminOperations(database, sql, SchemaManager.REQUIRED_SCHEMA_VERSION,
                 settings.physicalPartitions);
-        this.reconcilers = new ReconcilerSupervisor(families.jobs(), settings.reconcilerIntervals);
+        this.flowFamilies = new FlowFamilies(database, sql, executionSettings.channels(), hub, families.terminal(),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), settings.crashBeforeHop);
+        families.dependencyStager(flowFamilies.dependencyStager());
+        java.util.List<io.flowfabric.postgres.reconcile.ReconcilerJob> jobs = new java.util.ArrayList<>(families.jobs());
+        jobs.addAll(flowFamilies.jobs());
+        this.reconcilers = new ReconcilerSupervisor(jobs, settings.reconcilerIntervals);
         this.events = new PgEventOperations(database, sql, executionSettings.channels(), hub);
     }
 
@@ -96,6 +104,11 @@ public final class PostgresEngine implements FlowFabric {
     @Override
     public ExecutionOperations executions() {
         return families.executions();
+    }
+
+    @Override
+    public FlowOperations flows() {
+        return flowFamilies.flows();
     }
 
     @Override
@@ -158,6 +171,7 @@ public final class PostgresEngine implements FlowFabric {
                     .then(hub == null ? Mono.empty() : hub.start())
                     .doOnSuccess(v -> {
                         database.open();
+                        flowFamilies.start();
                         if (settings.backgroundReconcilers) {
                             reconcilers.start();
                         }
@@ -186,7 +200,10 @@ public final class PostgresEngine implements FlowFabric {
     public Mono<Void> stop(Duration grace) {
         Objects.requireNonNull(grace, "grace");
         return Mono.defer(() -> {
-            Mono<Void> run = Mono.fromRunnable(reconcilers::stop)
+            Mono<Void> run = Mono.fromRunnable(() -> {
+                        reconcilers.stop();
+                        flowFamilies.stop();
+                    })
                     .then(hub == null ? Mono.empty() : hub.stop())
                     .then(database.close(grace))
                     .then(ownedPool == null ? Mono.empty() : ownedPool.disposeLater())
@@ -208,7 +225,7 @@ public final class PostgresEngine implements FlowFabric {
                             @Nullable Object meterRegistry, String instanceTagKey, int maxInputBytes,
                             int maxResultBytes, Duration claimPollInterval, boolean notifyLeaseEvents,
                             @Nullable LongSupplier clockOffsetMs, boolean backgroundReconcilers,
-                            Map<String, Duration> reconcilerIntervals) {
+                            Map<String, Duration> reconcilerIntervals, java.util.function.IntPredicate crashBeforeHop) {
     }
 
     /**
@@ -243,6 +260,7 @@ public final class PostgresEngine implements FlowFabric {
         private @Nullable LongSupplier clockOffsetMs;
         private boolean backgroundReconcilers = true;
         private final Map<String, Duration> reconcilerIntervals = new java.util.HashMap<>();
+        private java.util.function.IntPredicate crashBeforeHop = hop -> false;
 
         private Builder() {
         }
@@ -384,6 +402,16 @@ public final class PostgresEngine implements FlowFabric {
         }
 
         /**
+         * Test only: crash injection for the completion dispatcher. When the predicate answers true for a hop number
+         * (counted from 1 on this engine), the dispatcher abandons that event before the hop, as if the node had died
+         * there; another node (or this one's {@code dependency} job) finishes it once the dispatch claim expires.
+         */
+        public Builder testDispatchCrash(java.util.function.IntPredicate crashBeforeHop) {
+            this.crashBeforeHop = Objects.requireNonNull(crashBeforeHop);
+            return this;
+        }
+
+        /**
          * Test only: shifts the database clock ({@code now_ms()}) seen by this engine by the supplier's value in
          * milliseconds, set in every transaction. Production engines never set it. The testing module's
          * {@code TestClock} is such a supplier.
@@ -459,7 +487,8 @@ public final class PostgresEngine implements FlowFabric {
             }
             Settings settings = new Settings(schema, physicalPartitions, jdbcUrl, jdbcUser, jdbcPassword, migrate,
                     meterRegistry, instanceTagKey, maxInputBytes, maxResultBytes, claimPollInterval,
-                    notifyLeaseEvents, clockOffsetMs, backgroundReconcilers, Map.copyOf(reconcilerIntervals));
+                    notifyLeaseEvents, clockOffsetMs, backgroundReconcilers, Map.copyOf(reconcilerIntervals),
+                    crashBeforeHop);
             return new PostgresEngine(settings, factory, owned, listener);
         }
     }

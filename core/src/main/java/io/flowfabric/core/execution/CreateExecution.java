@@ -1,5 +1,7 @@
 package io.flowfabric.core.execution;
 
+import io.flowfabric.core.flows.Dependency;
+import io.flowfabric.core.flows.EdgeGroupPolicy;
 import io.flowfabric.core.id.BudgetId;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
@@ -52,7 +54,9 @@ public record CreateExecution(
         @Nullable FlowId flowId,
         Set<String> requiredCapabilities,
         List<BudgetId> budgetIds,
-        @Nullable QuotaPolicyId quotaPolicyId) {
+        @Nullable QuotaPolicyId quotaPolicyId,
+        List<Dependency> dependsOn,
+        @Nullable EdgeGroupPolicy dependsOnPolicy) {
 
     /** The namespace used when none is given. */
     public static final String DEFAULT_NAMESPACE = "default";
@@ -68,6 +72,7 @@ public record CreateExecution(
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         requiredCapabilities = requiredCapabilities == null ? Set.of() : Set.copyOf(requiredCapabilities);
         budgetIds = budgetIds == null ? List.of() : List.copyOf(budgetIds);
+        dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
     }
 
     /** Starts a request for the given lane; {@code null} is accepted here and rejected at subscription. */
@@ -97,6 +102,8 @@ public record CreateExecution(
         private final Set<String> requiredCapabilities = new LinkedHashSet<>();
         private final List<BudgetId> budgetIds = new ArrayList<>();
         private @Nullable QuotaPolicyId quotaPolicyId;
+        private final List<Dependency> dependsOn = new ArrayList<>();
+        private @Nullable EdgeGroupPolicy dependsOnPolicy;
 
         private Builder() {
         }
@@ -142,10 +149,23 @@ public record CreateExecution(
         public Builder budget(BudgetId id) { this.budgetIds.add(id); return this; }
         public Builder quotaPolicy(@Nullable QuotaPolicyId id) { this.quotaPolicyId = id; return this; }
 
+        /**
+         * Makes the new execution (a member of {@link #flowId}) depend on {@code upstream}: the edge is staged and
+         * applied in the creating transaction, so the execution is born blocked on its dependencies, or already
+         * decided when they are terminal.
+         */
+        public Builder dependsOn(Dependency upstream) { this.dependsOn.add(upstream); return this; }
+
+        /** {@link #dependsOn(Dependency)} without data passing. */
+        public Builder dependsOn(ExecutionId upstream) { return dependsOn(Dependency.on(upstream)); }
+
+        /** The policy of the new execution's edge group (default {@code all_of}). */
+        public Builder dependsOnPolicy(@Nullable EdgeGroupPolicy policy) { this.dependsOnPolicy = policy; return this; }
+
         public CreateExecution build() {
             return new CreateExecution(executionId, namespace, lane, executionKind, input, inputEncoding, priority,
                     creatorIdentity, idempotencyKey, idempotencyTtl, tags, policy, delayUntil, delayFor, deadlineAt,
-                    deadlineAfter, flowId, requiredCapabilities, budgetIds, quotaPolicyId);
+                    deadlineAfter, flowId, requiredCapabilities, budgetIds, quotaPolicyId, dependsOn, dependsOnPolicy);
         }
     }
 }

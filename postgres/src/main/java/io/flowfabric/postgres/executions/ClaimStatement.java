@@ -8,6 +8,7 @@ import io.flowfabric.core.lease.Handle;
 import io.flowfabric.core.lease.HandleKind;
 import io.flowfabric.core.policy.ExecutionPolicy;
 import io.flowfabric.core.state.AttemptType;
+import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.SqlTemplate;
 import io.flowfabric.postgres.sql.Tx;
 import io.r2dbc.spi.Readable;
@@ -158,7 +159,7 @@ final class ClaimStatement {
                 flow == null ? null : new FlowId(flow),
                 bytes(r.get("input_payload", ByteBuffer.class)),
                 r.get("input_encoding", String.class),
-                Json.readTags(r.get("tags", String.class)),
+                JsonText.readTags(r.get("tags", String.class)),
                 ExecutionPolicy.fromJson(r.get("policy", String.class)));
     }
 

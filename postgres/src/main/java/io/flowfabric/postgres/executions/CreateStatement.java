@@ -8,6 +8,7 @@ import io.flowfabric.core.id.BudgetId;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.Partitions;
 import io.flowfabric.core.state.PublicState;
+import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.SqlTemplate;
 import io.flowfabric.postgres.sql.Tx;
@@ -83,6 +84,9 @@ final class CreateStatement {
     private static final String EXISTING_STATE = """
             SELECT public_state FROM {s}.ff_exec_core WHERE partition_key = $1 AND execution_id = $2""";
 
+    private static final String STATE_AFTER_DEPENDENCIES = """
+            SELECT public_state, eligibility_state FROM {s}.ff_exec_core WHERE partition_key = $1 AND execution_id = $2""";
+
     private static final String INSERT_LANE = """
             INSERT INTO {s}.ff_lane (lane_id, first_seen_at_ms) VALUES ($1, {s}.now_ms())
             ON CONFLICT (lane_id) DO NOTHING""";
@@ -100,6 +104,9 @@ final class CreateStatement {
     private final String existingState;
     private final String insertLane;
     private final Set<String> knownLanes = ConcurrentHashMap.newKeySet();
+    private final String stateAfterDependencies;
+    private volatile DependencyStager stager = (tx, down, flow, deps, policy) -> Mono.error(
+            new IllegalStateException("flows are not wired into this engine"));
 
     CreateStatement(SqlTemplate sql) {
         this.claimKey = sql.render(CLAIM_IDEMPOTENCY_KEY);
@@ -111,6 +118,11 @@ final class CreateStatement {
         this.insert = sql.render(INSERT);
         this.existingState = sql.render(EXISTING_STATE);
         this.insertLane = sql.render(INSERT_LANE);
+        this.stateAfterDependencies = sql.render(STATE_AFTER_DEPENDENCIES);
+    }
+
+    void dependencyStager(DependencyStager stager) {
+        this.stager = stager;
     }
 
     /** The unit of work; {@code onReady} is told the lane when the new execution is eligible at once. */
@@ -191,7 +203,7 @@ final class CreateStatement {
                         c.requiredCapabilities().toArray(String[]::new),
                         c.budgetIds().stream().map(BudgetId::uuid).toArray(UUID[]::new),
                         Bind.nullable(c.quotaPolicyId() == null ? null : c.quotaPolicyId().uuid(), UUID.class),
-                        c.policyJson(), Json.writeTags(c.tags()),
+                        c.policyJson(), JsonText.tags(c.tags()),
                         Bind.nullable(c.instanceTag(), String.class),
                         Bind.nullable(c.delayUntilMs(), Long.class), Bind.nullable(c.delayForMs(), Long.class),
                         Bind.nullable(c.deadlineAtMs(), Long.class), Bind.nullable(c.deadlineAfterMs(), Long.class))
@@ -232,6 +244,21 @@ final class CreateStatement {
         Mono<Long> flowBump = c.flowId() == null ? Mono.just(0L)
                 : tx.update(bumpFlow, c.id().partition(), c.flowId().uuid());
         Mono<Long> lane = knownLanes.contains(c.lane()) ? Mono.just(0L) : tx.update(insertLane, c.lane());
+        if (!c.dependsOn().isEmpty() || c.dependsOnPolicy() != null) {
+            // Stage and apply every edge now, so the execution is born blocked (or already decided).
+            return flowBump.then(lane)
+                    .then(stager.stageAndApply(tx, c.id(), c.flowId(), c.dependsOn(), c.dependsOnPolicy()))
+                    .then(tx.queryOne(stateAfterDependencies, r -> new Object[] {
+                            r.get("public_state", String.class), r.get("eligibility_state", String.class)},
+                            c.id().partition(), c.id().uuid()))
+                    .map(state -> {
+                        if ("eligible_now".equals(state[1])) {
+                            onReady.accept(c.lane());
+                        }
+                        return (CreateResult) new CreateResult.Created(c.id(),
+                                PublicState.fromLiteral((String) state[0]));
+                    });
+        }
         return flowBump.then(lane).then(Mono.fromCallable(() -> {
             if (ins.eligible()) {
                 onReady.accept(c.lane());

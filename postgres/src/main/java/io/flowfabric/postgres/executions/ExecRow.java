@@ -10,11 +10,11 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The columns of a locked {@code ff_exec_core} row that fences and transitions decide on, plus the database's
+ * Internal. The columns of a locked {@code ff_exec_core} row that fences and transitions decide on, plus the database's
  * {@code now_ms()} of the transaction. Read with {@link #LOCK}, which takes the row lock every lease-holder and
  * operator unit takes first (01 §8).
  */
-record ExecRow(
+public record ExecRow(
         ExecutionId id,
         String namespace,
         String lane,
@@ -42,7 +42,7 @@ record ExecRow(
         long nowMs) {
 
     /** The columns {@link #read} maps, for statements that lock execution rows. */
-    static final String COLUMNS = """
+    public static final String COLUMNS = """
             e.partition_key, e.execution_id, e.namespace, e.lane_id, e.flow_id, e.instance_tag,
                    e.policy::text AS policy, e.lifecycle_phase, e.ownership_state, e.eligibility_state,
                    e.attempt_state, e.terminal_outcome, e.public_state, e.current_attempt_index, e.attempt_count,
@@ -50,25 +50,31 @@ record ExecRow(
                    e.current_worker_id, e.current_worker_instance_id, e.retry_count, e.lease_reclaim_count,
                    e.attempt_deadline_at_ms, {s}.now_ms() AS now_ms""";
 
-    static final String LOCK = "SELECT " + COLUMNS + """
+    public static final String LOCK = "SELECT " + COLUMNS + """
 
             FROM {s}.ff_exec_core e
             WHERE e.partition_key = $1 AND e.execution_id = $2
             FOR NO KEY UPDATE""";
 
-    boolean leased() {
+    public boolean leased() {
         return leaseId != null;
     }
 
-    boolean active() {
+    public boolean active() {
         return lifecycle == LifecyclePhase.ACTIVE;
     }
 
-    boolean terminal() {
+    public boolean terminal() {
         return lifecycle == LifecyclePhase.TERMINAL;
     }
 
-    static ExecRow read(Readable r) {
+    /** Runnable and never started: its next claim creates a first or replay attempt. */
+    public boolean notStarted() {
+        return lifecycle == LifecyclePhase.RUNNABLE
+                && ("pending_first_attempt".equals(attemptState) || "pending_replay_attempt".equals(attemptState));
+    }
+
+    public static ExecRow read(Readable r) {
         return new ExecRow(
                 ExecutionId.of(r.get("partition_key", Short.class), r.get("execution_id", UUID.class)),
                 r.get("namespace", String.class),

@@ -17,13 +17,17 @@ public final class ExecutionFamilies {
     private final WorkerOperations workers;
     private final OperatorOperations operator;
     private final List<ReconcilerJob> jobs;
+    private final TerminalTransition terminal;
+    private final PgExecutionOperations executionOps;
 
     public ExecutionFamilies(ExecutionSettings settings, EngineMetrics metrics) {
         LeaseFenceCheck fences = new LeaseFenceCheck(settings.sql());
         TerminalTransition terminal = new TerminalTransition(settings.sql(), settings.channels(),
                 settings.notifyLeaseEvents());
         PauseTransition pause = new PauseTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
-        this.executions = new PgExecutionOperations(settings);
+        this.terminal = terminal;
+        this.executionOps = new PgExecutionOperations(settings);
+        this.executions = executionOps;
         RetryTransition retry = new RetryTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
         this.workers = new PgWorkerOperations(settings, metrics, fences, terminal, pause, retry);
         this.operator = new PgOperatorOperations(settings, terminal);
@@ -33,6 +37,16 @@ public final class ExecutionFamilies {
     /** The background jobs that repair execution state (08 §2): lease expiry and the delayed promoter. */
     public List<ReconcilerJob> jobs() {
         return jobs;
+    }
+
+    /** Procedure T, for the other packages that end executions (flows). */
+    public TerminalTransition terminal() {
+        return terminal;
+    }
+
+    /** Connects {@code createExecution(dependsOn)} to the flows package; set once while the engine is built. */
+    public void dependencyStager(DependencyStager stager) {
+        executionOps.dependencyStager(stager);
     }
 
     public ExecutionOperations executions() {

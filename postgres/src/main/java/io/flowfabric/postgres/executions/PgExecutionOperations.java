@@ -27,6 +27,7 @@ import io.flowfabric.core.state.PublicState;
 import io.flowfabric.core.state.StateVector;
 import io.flowfabric.core.state.TerminalOutcome;
 import io.flowfabric.core.validation.InputRules;
+import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.Database;
 import io.r2dbc.spi.Readable;
@@ -156,6 +157,10 @@ final class PgExecutionOperations implements ExecutionOperations {
         this.expiredSql = settings.sql().render(EXPIRED_LEASES);
     }
 
+    void dependencyStager(DependencyStager stager) {
+        create.dependencyStager(stager);
+    }
+
     @Override
     public Mono<CreateResult> createExecution(CreateExecution request) {
         return Mono.fromCallable(() -> ValidCreate.of(request, settings.maxInputBytes(), settings.instanceTagKey()))
@@ -203,7 +208,7 @@ final class PgExecutionOperations implements ExecutionOperations {
         return readOne("read_input", inputSql, id, r -> new ExecutionInput(
                 ClaimStatement.bytes(r.get("input_payload", ByteBuffer.class)),
                 r.get("input_encoding", String.class), r.get("execution_kind", String.class),
-                Json.readTags(r.get("tags", String.class))));
+                JsonText.readTags(r.get("tags", String.class))));
     }
 
     @Override
@@ -397,7 +402,7 @@ final class PgExecutionOperations implements ExecutionOperations {
         UUID suspension = r.get("current_suspension_id", UUID.class);
         return new ExecutionSnapshot(id, flow == null ? null : new FlowId(flow), r.get("namespace", String.class),
                 r.get("lane_id", String.class), r.get("execution_kind", String.class), r.get("priority", Integer.class),
-                Json.readTags(r.get("tags", String.class)), caps == null ? List.of() : Arrays.asList(caps), state,
+                JsonText.readTags(r.get("tags", String.class)), caps == null ? List.of() : Arrays.asList(caps), state,
                 PublicState.fromLiteral(r.get("public_state", String.class)), r.get("blocking_detail", String.class),
                 new ExecutionSnapshot.Counters(r.get("attempt_count", Integer.class),
                         r.get("current_attempt_index", Integer.class), r.get("retry_count", Integer.class),

@@ -11,6 +11,7 @@ import io.flowfabric.core.state.PublicState;
 import io.flowfabric.core.state.TerminalOutcome;
 import io.flowfabric.core.validation.InputRules;
 import io.flowfabric.core.validation.Limits;
+import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.Tx;
@@ -72,7 +73,7 @@ final class PgOperatorOperations implements OperatorOperations {
                     Map.of("outcome", row.outcome().literal(), "publicState", row.publicState().literal())));
         }
         tx.notifyOnCommit(settings.channels().operator());
-        String details = Json.write(Json.object().put("reason", reason));
+        String details = JsonText.write(JsonText.object().put("reason", reason));
         return terminal.apply(tx, row, TerminalTransition.Terminal.cancelled("operator", reason,
                         LeaseEventType.REVOKED))
                 .flatMap(state -> tx.update(operatorEventSql, row.id().partition(), row.namespace(),

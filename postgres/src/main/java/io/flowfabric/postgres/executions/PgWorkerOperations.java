@@ -22,6 +22,7 @@ import io.flowfabric.core.validation.InputRules;
 import io.flowfabric.core.validation.Limits;
 import io.flowfabric.postgres.metrics.EngineMetrics;
 import io.flowfabric.postgres.notify.Waiter;
+import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.Tx;
@@ -277,7 +278,7 @@ final class PgWorkerOperations implements WorkerOperations {
 
     private Mono<FailOutcome> failLocked(Tx tx, ExecRow row, FailureReason reason, FailureClass cls) {
         ExecutionPolicy policy = ExecutionPolicy.fromJson(row.policyJson());
-        ObjectNode detail = Json.object();
+        ObjectNode detail = JsonText.object();
         detail.put("message", reason.message());
         detail.put("detail", reason.detail());
         detail.put("category", reason.category());
@@ -286,11 +287,11 @@ final class PgWorkerOperations implements WorkerOperations {
             long delayMs = policy.retry().backoff().delayFor(row.retryCount()).toMillis();
             detail.put("outcome", "retry_scheduled");
             return retry.apply(tx, row, delayMs, reason.message(), reason.category(), EndReason.RETRY_SCHEDULED,
-                    LeaseEventType.RELEASED, Json.write(detail));
+                    LeaseEventType.RELEASED, JsonText.write(detail));
         }
         detail.put("outcome", "failed");
         return terminal.apply(tx, row, TerminalTransition.Terminal.failed(EndReason.FAILED, LeaseEventType.RELEASED,
-                        reason.message(), reason.category(), Json.write(detail)))
+                        reason.message(), reason.category(), JsonText.write(detail)))
                 .thenReturn(new FailOutcome.TerminalFailed());
     }
 
@@ -298,7 +299,7 @@ final class PgWorkerOperations implements WorkerOperations {
         if ("failed".equals(ended.endReason())) {
             return new FailOutcome.TerminalFailed();
         }
-        ObjectNode detail = Json.readObject(ended.endDetailJson());
+        ObjectNode detail = JsonText.readObject(ended.endDetailJson());
         return new FailOutcome.RetryScheduled(detail.path("nextAttemptIndex").asInt(),
                 Instant.ofEpochMilli(detail.path("retryAtMs").asLong()));
     }

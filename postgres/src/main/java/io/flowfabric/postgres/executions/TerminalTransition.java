@@ -14,13 +14,14 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * Procedure T of spec 02 §1: the one way an execution becomes terminal. One statement, on a row the caller has
+ * Internal. Procedure T of spec 02 §1: the one way an execution becomes terminal. One statement, on a row the caller has
  * already locked (and described by {@link ExecRow}): ends the lease with an epoch bump and a lease event when one is
  * held, ends the running or paused attempt, deletes the suspension and closes waitpoints, writes the terminal
- * vector, deletes unredeemed grants, inserts exactly one completion event and marks the flow dirty. The caller's
+ * vector, deletes unredeemed grants, inserts exactly one completion event and marks the flow dirty. An event without
+ * a flow has nothing to dispatch and is written already dispatched. The caller's
  * transaction notifies the completion (and lease) channels on commit.
  */
-final class TerminalTransition {
+public final class TerminalTransition {
 
     /**
      * What to write.
@@ -30,23 +31,29 @@ final class TerminalTransition {
      * @param resultBytes     the result to store (success only); {@code null} keeps none
      * @param endDetailJson   recorded on the ended attempt (failure details, for replays)
      */
-    record Terminal(TerminalOutcome outcome, EndReason endReason, LeaseEventType leaseEnd,
+    public record Terminal(TerminalOutcome outcome, EndReason endReason, LeaseEventType leaseEnd,
                     byte @Nullable [] resultBytes, @Nullable String resultEncoding,
                     @Nullable String cancelledBy, @Nullable String cancellationReason,
                     @Nullable String failureMessage, @Nullable String failureCategory,
                     @Nullable String endDetailJson) {
 
-        static Terminal success(byte @Nullable [] result, @Nullable String encoding) {
+        public static Terminal success(byte @Nullable [] result, @Nullable String encoding) {
             return new Terminal(TerminalOutcome.SUCCESS, EndReason.COMPLETED, LeaseEventType.RELEASED, result,
                     encoding, null, null, null, null, "{\"outcome\":\"completed\"}");
         }
 
-        static Terminal cancelled(String by, @Nullable String reason, LeaseEventType leaseEnd) {
+        public static Terminal cancelled(String by, @Nullable String reason, LeaseEventType leaseEnd) {
             return new Terminal(TerminalOutcome.CANCELLED, EndReason.CANCELLED, leaseEnd, null, null, by, reason,
                     null, null, "{\"outcome\":\"cancelled\"}");
         }
 
-        static Terminal failed(EndReason endReason, LeaseEventType leaseEnd, @Nullable String message,
+        /** A downstream whose dependencies became impossible (03 §7). */
+        public static Terminal skipped() {
+            return new Terminal(TerminalOutcome.SKIPPED, EndReason.SKIPPED, LeaseEventType.REVOKED, null, null, null,
+                    null, null, null, "{\"outcome\":\"skipped\"}");
+        }
+
+        public static Terminal failed(EndReason endReason, LeaseEventType leaseEnd, @Nullable String message,
                                @Nullable String category, String endDetailJson) {
             return new Terminal(TerminalOutcome.FAILED, endReason, leaseEnd, null, null, null, null, message,
                     category, endDetailJson);
@@ -91,9 +98,9 @@ final class TerminalTransition {
               RETURNING 1
             ), ce AS (
               INSERT INTO {s}.ff_completion_event (partition_key, occurred_at_ms, namespace, instance_tag,
-                  execution_id, flow_id, outcome, attempt_index)
+                  execution_id, flow_id, outcome, attempt_index, dispatched_at_ms)
               SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id, e.flow_id, $3,
-                     e.current_attempt_index
+                     e.current_attempt_index, CASE WHEN e.flow_id IS NULL THEN {s}.now_ms() END
               FROM e
               RETURNING 1
             ), s AS (
@@ -128,7 +135,7 @@ final class TerminalTransition {
     }
 
     /** Applies T to the locked {@code row}; emits the new public state. */
-    Mono<PublicState> apply(Tx tx, ExecRow row, Terminal t) {
+    public Mono<PublicState> apply(Tx tx, ExecRow row, Terminal t) {
         boolean leased = row.leased();
         String attemptLifecycle = switch (t.outcome()) {
             case SUCCESS -> "ended_success";

@@ -2,6 +2,8 @@ package io.flowfabric.postgres.executions;
 
 import io.flowfabric.core.error.ValidationException;
 import io.flowfabric.core.execution.CreateExecution;
+import io.flowfabric.core.flows.Dependency;
+import io.flowfabric.core.flows.EdgeGroupPolicy;
 import io.flowfabric.core.id.BudgetId;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
@@ -25,7 +27,8 @@ record ValidCreate(ExecutionId id, String namespace, String lane, String executi
                    @Nullable String instanceTag, String policyJson, @Nullable Long delayUntilMs,
                    @Nullable Long delayForMs, @Nullable Long deadlineAtMs, @Nullable Long deadlineAfterMs,
                    @Nullable FlowId flowId, List<String> requiredCapabilities, List<BudgetId> budgetIds,
-                   @Nullable QuotaPolicyId quotaPolicyId) {
+                   @Nullable QuotaPolicyId quotaPolicyId, List<Dependency> dependsOn,
+                   @Nullable EdgeGroupPolicy dependsOnPolicy) {
 
     private static final Duration MIN_IDEMPOTENCY_TTL = Duration.ofMinutes(1);
     private static final Duration MAX_IDEMPOTENCY_TTL = Duration.ofDays(30);
@@ -81,6 +84,9 @@ record ValidCreate(ExecutionId id, String namespace, String lane, String executi
             InputRules.durationInRange("deadlineAfter", r.deadlineAfter(), Duration.ofMillis(1), MAX_AHEAD,
                     ValidationException.Kind.INVALID_INPUT);
         }
+        if ((!r.dependsOn().isEmpty() || r.dependsOnPolicy() != null) && r.flowId() == null) {
+            throw new ValidationException(ValidationException.Kind.INVALID_INPUT, "dependsOn requires a flowId");
+        }
         ExecutionPolicy policy = r.policy() == null ? ExecutionPolicy.defaults() : r.policy();
         ExecutionId id = mintOrCheck(r.executionId(), r.flowId());
         return new ValidCreate(id, namespace, r.lane(), kind, r.input(), encoding,
@@ -90,7 +96,7 @@ record ValidCreate(ExecutionId id, String namespace, String lane, String executi
                 r.delayFor() == null ? null : r.delayFor().toMillis(),
                 r.deadlineAt() == null ? null : r.deadlineAt().toEpochMilli(),
                 r.deadlineAfter() == null ? null : r.deadlineAfter().toMillis(),
-                r.flowId(), capabilities, r.budgetIds(), r.quotaPolicyId());
+                r.flowId(), capabilities, r.budgetIds(), r.quotaPolicyId(), r.dependsOn(), r.dependsOnPolicy());
     }
 
     private static ExecutionId mintOrCheck(@Nullable ExecutionId given, @Nullable FlowId flow) {

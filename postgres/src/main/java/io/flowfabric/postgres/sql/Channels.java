@@ -42,6 +42,16 @@ public final class Channels {
         return prefix + "_operator";
     }
 
+    /** Sent when a transaction enqueued sibling cancels (an engine-internal wake-up for the sibling dispatcher). */
+    public String siblingCancel() {
+        return prefix + "_sibling";
+    }
+
+    /** Sent when a flow cancel was requested (wakes the backlog drain on any node). */
+    public String flowCancel() {
+        return prefix + "_flowcancel";
+    }
+
     public String keys() {
         return prefix + "_keys";
     }

@@ -8,6 +8,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -45,6 +46,7 @@ public final class Database {
     private final EngineMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Sinks.Many<Integer> drained = Sinks.many().replay().latest();
+    private final Sinks.Many<Set<String>> commits = Sinks.many().multicast().directBestEffort();
     private volatile boolean open;
     private volatile boolean closing;
 
@@ -109,13 +111,35 @@ public final class Database {
                     }
                     return begin
                             .then(Flux.from(work.apply(tx)).collectList())
-                            .flatMap(results -> tx.flushNotifications()
-                                    .then(Mono.from(connection.commitTransaction()))
-                                    .thenReturn(results));
+                            .flatMap(results -> {
+                                Set<String> notified = tx.channelsToNotify();
+                                return tx.flushNotifications()
+                                        .then(Mono.from(connection.commitTransaction()))
+                                        .doOnSuccess(v -> publishCommit(notified))
+                                        .thenReturn(results);
+                            });
                 },
                 Database::release,
                 (connection, error) -> rollbackAndRelease(connection),
                 Database::rollbackAndRelease);
+    }
+
+    private void publishCommit(Set<String> notified) {
+        if (notified.isEmpty()) {
+            return;
+        }
+        synchronized (commits) {
+            commits.tryEmitNext(notified);
+        }
+    }
+
+    /**
+     * The channel sets of transactions committed through this engine, right after each commit: an in-process wake-up
+     * that does not wait for the NOTIFY round trip. Hot and best effort (a subscriber without demand misses
+     * commits), which is fine for wake-ups: every consumer also polls.
+     */
+    public Flux<Set<String>> localCommits() {
+        return commits.asFlux();
     }
 
     private static Publisher<Void> release(Connection connection) {

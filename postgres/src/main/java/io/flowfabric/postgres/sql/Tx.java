@@ -49,12 +49,16 @@ public final class Tx {
         channels.add(channel);
     }
 
+    /** The channels this transaction notifies on commit (a copy). */
+    Set<String> channelsToNotify() {
+        return Set.copyOf(channels);
+    }
+
     Mono<Void> flushNotifications() {
         if (channels.isEmpty()) {
             return Mono.empty();
         }
         String[] names = channels.toArray(String[]::new);
-        channels.clear();
         return query("SELECT pg_notify(c, '') FROM unnest($1::text[]) AS c", row -> 1, (Object) names).then();
     }
 

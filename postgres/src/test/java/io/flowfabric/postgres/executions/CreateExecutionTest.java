@@ -88,11 +88,43 @@ class CreateExecutionTest {
     }
 
     @Test
+    @DisplayName("EX-01 a lane first named by a create that turned out Duplicate is still recorded in ff_lane by the next real create there")
+    void laneRecordedAfterDuplicate() {
+        String original = lane("ex01-orig");
+        String other = lane("ex01-other");
+        String key = "lane-" + UUID.randomUUID();
+        ExecutionId id = ExecutionId.standalone();
+        ExecTestSupport.create(engine, CreateExecution.builder(original).executionId(id).build());
+        await(engine.executions().createExecution(CreateExecution.builder(original).idempotencyKey(key).build()));
+
+        // Both of these are Duplicates and must not insert anything, including a lane row for `other`.
+        CreateResult sameId = await(engine.executions().createExecution(
+                CreateExecution.builder(other).executionId(id).build()));
+        CreateResult sameKey = await(engine.executions().createExecution(
+                CreateExecution.builder(other).idempotencyKey(key).build()));
+        assertThat(sameId).isInstanceOf(CreateResult.Duplicate.class);
+        assertThat(sameKey).isInstanceOf(CreateResult.Duplicate.class);
+        assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_lane WHERE lane_id = ?", other)).isZero();
+
+        ExecutionId real = ExecTestSupport.create(engine, other);
+
+        assertThat(execRow(db, real, "lane_id")).containsEntry("lane_id", other);
+        assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_lane WHERE lane_id = ?", other))
+                .as("ff_lane row for %s after a real create in it", other).isEqualTo(1);
+        assertThat(await(engine.executions().listLanes(null, 1000)).items()).contains(other);
+    }
+
+    @Test
     @DisplayName("EX-02 create with delayFor 10 s is delayed until the database clock passes it and the promoter ticks")
     void createDelayed() {
         String lane = lane("ex02");
-        CreateResult result = await(engine.executions()
-                .createExecution(CreateExecution.builder(lane).delayFor(Duration.ofSeconds(10)).build()));
+        CreateResult result;
+        try (ExecTestSupport.Listener ready = new ExecTestSupport.Listener(db, ExecTestSupport.readyChannel(lane))) {
+            result = await(engine.executions()
+                    .createExecution(CreateExecution.builder(lane).delayFor(Duration.ofSeconds(10)).build()));
+            assertThat(ready.countWithin(Duration.ofMillis(300))).as("ready notifications for a delayed create")
+                    .isZero();
+        }
         ExecutionId id = result.executionId();
 
         assertThat(result.publicState()).isEqualTo(PublicState.DELAYED);

@@ -8,6 +8,16 @@ import io.flowfabric.core.execution.ClaimedExecution;
 import io.flowfabric.core.execution.CreateExecution;
 import io.flowfabric.core.execution.CreateResult;
 import io.flowfabric.core.id.ExecutionId;
+import io.flowfabric.core.state.AttemptState;
+import io.flowfabric.core.state.BlockingReason;
+import io.flowfabric.core.state.EligibilityState;
+import io.flowfabric.core.state.LifecyclePhase;
+import io.flowfabric.core.state.OwnershipState;
+import io.flowfabric.core.state.PublicState;
+import io.flowfabric.core.state.PublicStates;
+import io.flowfabric.core.state.StateVector;
+import io.flowfabric.core.state.StateVectors;
+import io.flowfabric.core.state.TerminalOutcome;
 import io.flowfabric.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -99,6 +109,43 @@ final class ExecTestSupport {
         List<String> values = new ArrayList<>();
         row.values().forEach(v -> values.add((String) v));
         return values;
+    }
+
+    /** The stored vector of an execution as the core model's record, parsed from the canonical literals. */
+    static StateVector storedVector(TestDatabase db, ExecutionId id) {
+        return toVector(execRow(db, id, VECTOR_COLUMNS));
+    }
+
+    private static final String VECTOR_COLUMNS = "lifecycle_phase, ownership_state, eligibility_state,"
+            + " blocking_reason, attempt_state, terminal_outcome, public_state";
+
+    private static StateVector toVector(Map<String, Object> row) {
+        return new StateVector(LifecyclePhase.fromLiteral((String) row.get("lifecycle_phase")),
+                OwnershipState.fromLiteral((String) row.get("ownership_state")),
+                EligibilityState.fromLiteral((String) row.get("eligibility_state")),
+                BlockingReason.fromLiteral((String) row.get("blocking_reason")),
+                AttemptState.fromLiteral((String) row.get("attempt_state")),
+                TerminalOutcome.fromLiteral((String) row.get("terminal_outcome")));
+    }
+
+    /**
+     * Spec 01 §5: every execution row in the database holds canonical literals only, one of the vectors of §5.2,
+     * and a {@code public_state} equal to {@link PublicStates#derive}.
+     *
+     * @return how many rows were checked
+     */
+    static int assertAllRowsCanonical(TestDatabase db) {
+        List<Map<String, Object>> rows = db.queryRows("SELECT execution_id, " + VECTOR_COLUMNS
+                + " FROM flowfabric.ff_exec_core");
+        for (Map<String, Object> row : rows) {
+            StateVector vector = toVector(row);
+            PublicState stored = PublicState.fromLiteral((String) row.get("public_state"));
+            assertThat(stored).as("public_state of %s (%s)", row.get("execution_id"), vector)
+                    .isEqualTo(PublicStates.derive(vector.lifecycle(), vector.ownership(), vector.eligibility(),
+                            vector.attemptState(), vector.outcome()));
+            assertThat(StateVectors.allWritten()).as("vector of %s", row.get("execution_id")).contains(vector);
+        }
+        return rows.size();
     }
 
     /** Selected columns of the execution row, by name. */

@@ -13,6 +13,7 @@ import static io.flowfabric.postgres.executions.ExecTestSupport.vector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.flowfabric.core.error.NotFoundException;
 import io.flowfabric.core.error.StateException;
 import io.flowfabric.core.error.ValidationException;
 import io.flowfabric.core.execution.ClaimedExecution;
@@ -138,6 +139,27 @@ class LeaseFencingTest {
         assertThat(second).isNotNull();
         assertThat(second.kind()).isEqualTo(StateException.Kind.STALE_LEASE);
         assertThat(execRow(db, id, LEASE_COLUMNS)).isEqualTo(before);
+        assertThat(leaseEvents(db, id)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("LE-02 a fence naming an unknown execution is NotFound(EXECUTION); a fence with a wrong attempt index is STALE_LEASE")
+    void unknownExecutionAndWrongAttempt() {
+        String lane = lane("le02b");
+        ExecutionId id = create(engine, lane);
+        ClaimedExecution claimed = claim(engine, lane, "w");
+
+        NotFoundException missing = catchThrowableOfType(() -> await(engine.workers().complete(
+                new LeaseFence(ExecutionId.standalone(), 0, 1, LeaseId.random()), null, null)),
+                NotFoundException.class);
+        StateException wrongAttempt = catchThrowableOfType(() -> await(engine.workers().renew(
+                new LeaseFence(id, 3, claimed.leaseEpoch(), claimed.handle().leaseId()), null)),
+                StateException.class);
+
+        assertThat(missing).isNotNull();
+        assertThat(missing.entity()).isEqualTo(NotFoundException.Entity.EXECUTION);
+        assertThat(wrongAttempt).isNotNull();
+        assertThat(wrongAttempt.kind()).isEqualTo(StateException.Kind.STALE_LEASE);
         assertThat(leaseEvents(db, id)).isEqualTo(1);
     }
 

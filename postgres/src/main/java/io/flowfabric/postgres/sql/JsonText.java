@@ -1,4 +1,4 @@
-package io.flowfabric.postgres.executions;
+package io.flowfabric.postgres.sql;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -9,17 +9,17 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
-/** JSON of tags and attempt end details, as stored in jsonb columns. */
-final class Json {
+/** JSON of tags and attempt end details, as stored in jsonb columns (read back as text). */
+public final class JsonText {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = new ObjectMapper();
     private static final TypeReference<TreeMap<String, String>> TAGS = new TypeReference<>() {
     };
 
-    private Json() {
+    private JsonText() {
     }
 
-    static String writeTags(Map<String, String> tags) {
+    public static String tags(Map<String, String> tags) {
         try {
             return MAPPER.writeValueAsString(new TreeMap<>(tags));
         } catch (JsonProcessingException e) {
@@ -27,7 +27,7 @@ final class Json {
         }
     }
 
-    static Map<String, String> readTags(@Nullable String json) {
+    public static Map<String, String> readTags(@Nullable String json) {
         if (json == null || json.isEmpty()) {
             return Map.of();
         }
@@ -38,11 +38,11 @@ final class Json {
         }
     }
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 
-    static ObjectNode readObject(@Nullable String json) {
+    public static ObjectNode readObject(@Nullable String json) {
         if (json == null) {
             return object();
         }
@@ -54,7 +54,7 @@ final class Json {
         }
     }
 
-    static String write(ObjectNode node) {
+    public static String write(ObjectNode node) {
         return node.toString();
     }
 }
