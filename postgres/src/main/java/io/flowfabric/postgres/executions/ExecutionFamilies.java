@@ -19,6 +19,7 @@ public final class ExecutionFamilies {
     private final List<ReconcilerJob> jobs;
     private final TerminalTransition terminal;
     private final PgExecutionOperations executionOps;
+    private final LeaseFenceCheck fences;
 
     public ExecutionFamilies(ExecutionSettings settings, EngineMetrics metrics) {
         LeaseFenceCheck fences = new LeaseFenceCheck(settings.sql());
@@ -26,6 +27,7 @@ public final class ExecutionFamilies {
                 settings.notifyLeaseEvents());
         PauseTransition pause = new PauseTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
         this.terminal = terminal;
+        this.fences = fences;
         this.executionOps = new PgExecutionOperations(settings);
         this.executions = executionOps;
         RetryTransition retry = new RetryTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
@@ -37,6 +39,11 @@ public final class ExecutionFamilies {
     /** The background jobs that repair execution state (08 §2): lease expiry and the delayed promoter. */
     public List<ReconcilerJob> jobs() {
         return jobs;
+    }
+
+    /** The fence check, for the other packages whose writes are lease-holder writes (streams). */
+    public LeaseFenceCheck fences() {
+        return fences;
     }
 
     /** Procedure T, for the other packages that end executions (flows). */

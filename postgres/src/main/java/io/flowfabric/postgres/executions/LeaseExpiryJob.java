@@ -163,6 +163,9 @@ final class LeaseExpiryJob implements ReconcilerJob {
         }
         LeaseEnd end = LeaseEnd.of(row, LeaseEventType.EXPIRED);
         tx.notifyOnCommit(settings.channels().ready(row.lane()));
+        if (row.currentAttemptIndex() != null) {
+            tx.notifyOnCommit(settings.channels().stream(row.id(), row.currentAttemptIndex()));
+        }
         if (settings.notifyLeaseEvents()) {
             tx.notifyOnCommit(settings.channels().lease());
         }

@@ -14,11 +14,11 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * The fence check of every lease-holder write (spec 01 §6.3), run as the unit's first statement: it locks the
+ * Internal. The fence check of every lease-holder write (spec 01 §6.3), run as the unit's first statement: it locks the
  * execution row, then either lets the write proceed, recognises an idempotent replay by the lease that already
  * succeeded (01 §6.4), or fails with the precise error. A failure changes nothing and writes no event.
  */
-final class LeaseFenceCheck {
+public final class LeaseFenceCheck {
 
     private static final String ATTEMPT_AT_FENCE = """
             SELECT lease_id, lease_epoch, end_reason, end_detail::text AS end_detail
@@ -34,18 +34,18 @@ final class LeaseFenceCheck {
     }
 
     /** What the check decided: proceed with {@code row}, or answer a replay from the recorded attempt end. */
-    record Outcome(ExecRow row, @Nullable EndedAttempt replay) {
-        boolean isReplay() {
+    public record Outcome(ExecRow row, @Nullable EndedAttempt replay) {
+        public boolean isReplay() {
             return replay != null;
         }
     }
 
     /** The recorded end of the attempt a replayed call's lease ended with. */
-    record EndedAttempt(String endReason, @Nullable String endDetailJson) {
+    public record EndedAttempt(String endReason, @Nullable String endDetailJson) {
     }
 
     /** Rejects a missing fence before any database access. */
-    static Mono<LeaseFence> require(@Nullable LeaseFence fence) {
+    public static Mono<LeaseFence> require(@Nullable LeaseFence fence) {
         return fence == null
                 ? Mono.error(new ValidationException(ValidationException.Kind.FENCE_REQUIRED,
                         "a lease-holder operation needs the fence (execution, attempt index, lease epoch, lease id)"))
@@ -58,7 +58,7 @@ final class LeaseFenceCheck {
      * @param replayReasons the attempt end reasons that make this call an idempotent replay (empty when the
      *                      operation has no replay)
      */
-    Mono<Outcome> check(Tx tx, LeaseFence fence, Set<String> replayReasons) {
+    public Mono<Outcome> check(Tx tx, LeaseFence fence, Set<String> replayReasons) {
         int pk = fence.executionId().partition();
         UUID id = fence.executionId().uuid();
         return tx.queryOne(lockSql, ExecRow::read, pk, id)

@@ -75,6 +75,9 @@ final class RetryTransition {
         if (notifyLease) {
             tx.notifyOnCommit(channels.lease());
         }
+        if (row.currentAttemptIndex() != null) {
+            tx.notifyOnCommit(channels.stream(row.id(), row.currentAttemptIndex()));
+        }
         if (delayMs <= 0) {
             tx.notifyOnCommit(channels.ready(row.lane()));
         }

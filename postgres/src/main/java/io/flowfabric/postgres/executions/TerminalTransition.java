@@ -144,6 +144,10 @@ public final class TerminalTransition {
         };
         Object fingerprint = leased ? new LeaseId(row.leaseId()).fingerprint() : new Bind(String.class);
         tx.notifyOnCommit(channels.completion());
+        if (row.currentAttemptIndex() != null) {
+            // The attempt's stream is closed now; followers of it must wake to see the closed marker (05 §7).
+            tx.notifyOnCommit(channels.stream(row.id(), row.currentAttemptIndex()));
+        }
         if (leased && notifyLease) {
             tx.notifyOnCommit(channels.lease());
         }
