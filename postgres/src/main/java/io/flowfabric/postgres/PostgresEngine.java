@@ -92,6 +92,8 @@ public final class PostgresEngine implements FlowFabric {
         families.dependencyStager(flowFamilies.dependencyStager());
         java.util.List<io.flowfabric.postgres.reconcile.ReconcilerJob> jobs = new java.util.ArrayList<>(families.jobs());
         jobs.addAll(flowFamilies.jobs());
+        jobs.addAll(new io.flowfabric.postgres.retention.RetentionJobs(database, sql, settings.retention,
+                settings.outboxRetention, settings.auditRetention).jobs());
         this.reconcilers = new ReconcilerSupervisor(jobs, settings.reconcilerIntervals);
         this.events = new PgEventOperations(database, sql, executionSettings.channels(), hub);
     }
@@ -225,7 +227,8 @@ public final class PostgresEngine implements FlowFabric {
                             @Nullable Object meterRegistry, String instanceTagKey, int maxInputBytes,
                             int maxResultBytes, Duration claimPollInterval, boolean notifyLeaseEvents,
                             @Nullable LongSupplier clockOffsetMs, boolean backgroundReconcilers,
-                            Map<String, Duration> reconcilerIntervals, java.util.function.IntPredicate crashBeforeHop) {
+                            Map<String, Duration> reconcilerIntervals, java.util.function.IntPredicate crashBeforeHop,
+                            Duration retention, Duration outboxRetention, Duration auditRetention) {
     }
 
     /**
@@ -261,6 +264,9 @@ public final class PostgresEngine implements FlowFabric {
         private boolean backgroundReconcilers = true;
         private final Map<String, Duration> reconcilerIntervals = new java.util.HashMap<>();
         private java.util.function.IntPredicate crashBeforeHop = hop -> false;
+        private Duration retention = Duration.ofDays(7);
+        private Duration outboxRetention = Duration.ofDays(7);
+        private Duration auditRetention = Duration.ofDays(30);
 
         private Builder() {
         }
@@ -402,6 +408,18 @@ public final class PostgresEngine implements FlowFabric {
         }
 
         /**
+         * How long terminal executions and finished flows are kept before the {@code retention} job deletes them
+         * from every table (default 7 days), how long outbox events are kept (default 7 days; undispatched
+         * completion events are never pruned) and how long worker audit events are kept (default 30 days).
+         */
+        public Builder retention(Duration executionsAndFlows, Duration outboxEvents, Duration workerAudit) {
+            this.retention = Objects.requireNonNull(executionsAndFlows);
+            this.outboxRetention = Objects.requireNonNull(outboxEvents);
+            this.auditRetention = Objects.requireNonNull(workerAudit);
+            return this;
+        }
+
+        /**
          * Test only: crash injection for the completion dispatcher. When the predicate answers true for a hop number
          * (counted from 1 on this engine), the dispatcher abandons that event before the hop, as if the node had died
          * there; another node (or this one's {@code dependency} job) finishes it once the dispatch claim expires.
@@ -488,7 +506,7 @@ public final class PostgresEngine implements FlowFabric {
             Settings settings = new Settings(schema, physicalPartitions, jdbcUrl, jdbcUser, jdbcPassword, migrate,
                     meterRegistry, instanceTagKey, maxInputBytes, maxResultBytes, claimPollInterval,
                     notifyLeaseEvents, clockOffsetMs, backgroundReconcilers, Map.copyOf(reconcilerIntervals),
-                    crashBeforeHop);
+                    crashBeforeHop, retention, outboxRetention, auditRetention);
             return new PostgresEngine(settings, factory, owned, listener);
         }
     }

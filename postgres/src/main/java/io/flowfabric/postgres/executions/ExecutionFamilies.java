@@ -5,6 +5,10 @@ import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.metrics.EngineMetrics;
 import io.flowfabric.postgres.reconcile.ReconcilerJob;
+import io.flowfabric.core.state.EndReason;
+import io.flowfabric.core.state.LeaseEventType;
+import io.flowfabric.core.state.TerminalOutcome;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -33,10 +37,17 @@ public final class ExecutionFamilies {
         RetryTransition retry = new RetryTransition(settings.sql(), settings.channels(), settings.notifyLeaseEvents());
         this.workers = new PgWorkerOperations(settings, metrics, fences, terminal, pause, retry);
         this.operator = new PgOperatorOperations(settings, terminal);
-        this.jobs = List.of(new LeaseExpiryJob(settings, terminal, retry, 500), new DelayedPromoterJob(settings, 1000));
+        LeaseExpiryJob expiry = new LeaseExpiryJob(settings, terminal, retry);
+        ExecutionRowJob deadline = new ExecutionRowJob("execution_deadline", Duration.ofSeconds(1), 500,
+                settings.database(), settings.sql(),
+                "e.lifecycle_phase <> 'terminal' AND e.deadline_at_ms <= {s}.now_ms()", "deadline_at_ms",
+                (tx, row) -> terminal.apply(tx, row, new TerminalTransition.Terminal(TerminalOutcome.EXPIRED,
+                        EndReason.EXECUTION_DEADLINE, LeaseEventType.REVOKED, null, null, null, null,
+                        "execution deadline", null, "{\"outcome\":\"execution_deadline\"}")).then());
+        this.jobs = List.of(expiry.job(), expiry.attemptTimeoutJob(), deadline, new DelayedPromoterJob(settings, 1000));
     }
 
-    /** The background jobs that repair execution state (08 §2): lease expiry and the delayed promoter. */
+    /** The execution jobs of 08 §2: lease expiry, attempt timeout, execution deadline and the delayed promoter. */
     public List<ReconcilerJob> jobs() {
         return jobs;
     }

@@ -1,18 +1,11 @@
 package io.flowfabric.postgres.executions;
 
 import io.flowfabric.core.policy.ExecutionPolicy;
-import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.core.state.EndReason;
 import io.flowfabric.core.state.LeaseEventType;
 import io.flowfabric.core.state.TerminalOutcome;
-import io.flowfabric.postgres.reconcile.ReconcilerJob;
-import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.Tx;
 import java.time.Duration;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -21,33 +14,10 @@ import reactor.core.publisher.Mono;
  * with an epoch bump and an {@code expired} event, the attempt becomes {@code interrupted_reclaimed}, and the
  * execution awaits reclaim (ready notification), or fails with {@code reclaim_cap_exceeded} at the reclaim cap.
  *
- * <p>A batch is one transaction; if it fails, the same rows are retried one transaction each so one poison row
- * cannot block the others.
+ * <p>Runs as an {@link ExecutionRowJob}; {@link #attemptTimeout} is also the action of the {@code attempt_timeout}
+ * job.
  */
-final class LeaseExpiryJob implements ReconcilerJob {
-
-    private static final Logger LOG = LoggerFactory.getLogger(LeaseExpiryJob.class);
-
-    private static final String DISCOVER = "SELECT " + ExecRow.COLUMNS + """
-
-            FROM {s}.ff_exec_core e
-            WHERE e.lifecycle_phase = 'active' AND e.lease_expires_at_ms <= {s}.now_ms()
-            ORDER BY e.lease_expires_at_ms
-            LIMIT $1
-            FOR UPDATE SKIP LOCKED""";
-
-    private static final String DISCOVER_IDS = """
-            SELECT partition_key, execution_id FROM {s}.ff_exec_core
-            WHERE lifecycle_phase = 'active' AND lease_expires_at_ms <= {s}.now_ms()
-            ORDER BY lease_expires_at_ms
-            LIMIT $1""";
-
-    private static final String LOCK_ONE_DUE = "SELECT " + ExecRow.COLUMNS + """
-
-            FROM {s}.ff_exec_core e
-            WHERE e.partition_key = $1 AND e.execution_id = $2
-              AND e.lifecycle_phase = 'active' AND e.lease_expires_at_ms <= {s}.now_ms()
-            FOR UPDATE SKIP LOCKED""";
+final class LeaseExpiryJob {
 
     private static final String EXPIRE = """
             WITH e AS (
@@ -80,75 +50,29 @@ final class LeaseExpiryJob implements ReconcilerJob {
             SELECT count(*) AS n FROM e""";
 
     private final ExecutionSettings settings;
-    private final Database db;
     private final TerminalTransition terminal;
     private final RetryTransition retry;
-    private final int batchSize;
-    private final String discoverSql;
-    private final String discoverIdsSql;
-    private final String lockOneSql;
     private final String expireSql;
 
-    LeaseExpiryJob(ExecutionSettings settings, TerminalTransition terminal, RetryTransition retry, int batchSize) {
+    LeaseExpiryJob(ExecutionSettings settings, TerminalTransition terminal, RetryTransition retry) {
         this.settings = settings;
-        this.db = settings.database();
         this.terminal = terminal;
         this.retry = retry;
-        this.batchSize = batchSize;
-        this.discoverSql = settings.sql().render(DISCOVER);
-        this.discoverIdsSql = settings.sql().render(DISCOVER_IDS);
-        this.lockOneSql = settings.sql().render(LOCK_ONE_DUE);
         this.expireSql = settings.sql().render(EXPIRE);
     }
 
-    @Override
-    public String name() {
-        return "lease_expiry";
+    /** The {@code lease_expiry} job: 1 s, batch 500 (08 §2). */
+    ExecutionRowJob job() {
+        return new ExecutionRowJob("lease_expiry", Duration.ofSeconds(1), 500, settings.database(), settings.sql(),
+                "e.lifecycle_phase = 'active' AND e.lease_expires_at_ms <= {s}.now_ms()", "lease_expires_at_ms",
+                this::expire);
     }
 
-    @Override
-    public Duration defaultInterval() {
-        return Duration.ofSeconds(1);
-    }
-
-    @Override
-    public int batchSize() {
-        return batchSize;
-    }
-
-    @Override
-    public Mono<TickReport> runBatch() {
-        long started = System.nanoTime();
-        return db.inTransactionOne(name(), tx -> tx.query(discoverSql, ExecRow::read, batchSize).collectList()
-                        .flatMap(rows -> Flux.fromIterable(rows).concatMap(row -> expire(tx, row)).then()
-                                .thenReturn(rows.size())))
-                .map(n -> new TickReport(name(), n, n, 0, 0, Duration.ofNanos(System.nanoTime() - started)))
-                .onErrorResume(e -> {
-                    LOG.warn("lease_expiry batch failed, retrying row by row: {}", e.toString());
-                    return perRow(started);
-                });
-    }
-
-    private Mono<TickReport> perRow(long started) {
-        return db.inTransaction(name(), tx -> tx.query(discoverIdsSql,
-                        r -> new RowKey(r.get("partition_key", Short.class), r.get("execution_id", UUID.class)),
-                        batchSize))
-                .collectList()
-                .flatMap(ids -> Flux.fromIterable(ids)
-                        .concatMap(key -> db.inTransaction(name(), tx -> tx.query(lockOneSql, ExecRow::read,
-                                        key.partition(), key.id()).concatMap(row -> expire(tx, row).thenReturn(1)))
-                                .count()
-                                .map(n -> new int[] {n.intValue(), 0})
-                                .onErrorResume(e -> {
-                                    LOG.warn("lease_expiry failed for {{fp:{}}}:{}: {}", key.partition(), key.id(), e.toString());
-                                    return Mono.just(new int[] {0, 1});
-                                }))
-                        .reduce(new int[] {0, 0}, (a, b) -> new int[] {a[0] + b[0], a[1] + b[1]})
-                        .map(t -> new TickReport(name(), ids.size(), t[0], ids.size() - t[0] - t[1], t[1],
-                                Duration.ofNanos(System.nanoTime() - started))));
-    }
-
-    private record RowKey(short partition, UUID id) {
+    /** The {@code attempt_timeout} job: 1 s, batch 500 (08 §2). */
+    ExecutionRowJob attemptTimeoutJob() {
+        return new ExecutionRowJob("attempt_timeout", Duration.ofSeconds(1), 500, settings.database(), settings.sql(),
+                "e.lifecycle_phase = 'active' AND e.attempt_deadline_at_ms <= {s}.now_ms()", "attempt_deadline_at_ms",
+                (tx, row) -> attemptTimeout(tx, row, ExecutionPolicy.fromJson(row.policyJson()), terminal, retry));
     }
 
     /** Procedure E on one locked, due row. */

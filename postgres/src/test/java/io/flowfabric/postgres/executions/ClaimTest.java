@@ -132,6 +132,28 @@ class ClaimTest {
     }
 
     @Test
+    @DisplayName("CL-02 a claim blocked with maxWait 5 s returns an execution created 300 ms later, well before maxWait")
+    void blockedClaimPicksUpNewWork() {
+        String lane = lane("cl02b");
+        ClaimRequest waiting = ClaimRequest.builder("w", "w-1").lane(lane).maxWait(Duration.ofSeconds(5)).build();
+        ClaimedExecution[] claimed = new ClaimedExecution[1];
+
+        Duration took = StepVerifier.create(engine.workers().claim(waiting))
+                .then(() -> reactor.core.publisher.Mono.delay(Duration.ofMillis(300))
+                        .then(engine.executions().createExecution(CreateExecution.builder(lane).build()))
+                        .subscribe())
+                .consumeNextWith(c -> claimed[0] = c)
+                .expectComplete()
+                .verify(ExecTestSupport.TIMEOUT);
+
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(250)).isLessThan(Duration.ofSeconds(4));
+        Object onlyInLane = db.queryValue("SELECT execution_id FROM flowfabric.ff_exec_core WHERE lane_id = ?", lane)
+                .orElseThrow();
+        assertThat(claimed[0].executionId().uuid()).isEqualTo(onlyInLane);
+        assertThat(claimed[0].kind()).isEqualTo(HandleKind.FRESH);
+    }
+
+    @Test
     @DisplayName("CL-03 claims follow priority descending, then creation order: B(10), C(10, later), A(5)")
     void priorityThenAge() {
         String lane = lane("cl03");

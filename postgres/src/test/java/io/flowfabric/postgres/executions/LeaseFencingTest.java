@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +53,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 @FlowFabricPostgres
@@ -209,6 +211,17 @@ class LeaseFencingTest {
 
         assertThat(error).isNotNull();
         assertThat(error.kind()).isEqualTo(StateException.Kind.LEASE_EXPIRED);
+        // Every other lease-holder write by A is refused the same way.
+        List<Mono<?>> others = List.of(engine.workers().renew(a.fence(), null),
+                engine.workers().progress(a.fence(), 50, "late"),
+                engine.workers().fail(a.fence(), FailureReason.of("late"), FailureClass.TRANSIENT),
+                engine.workers().cancel(a.fence(), "late"),
+                engine.workers().delay(a.fence(), Duration.ofSeconds(1)));
+        for (Mono<?> late : others) {
+            StateException e = catchThrowableOfType(() -> await(late), StateException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.kind()).isEqualTo(StateException.Kind.LEASE_EXPIRED);
+        }
         assertThat(execRow(db, id, LEASE_COLUMNS + ", current_worker_id, lease_reclaim_count")).isEqualTo(bLease);
         assertThat(bLease.get("current_worker_id")).isEqualTo("worker-b");
         assertThat(bLease.get("lease_reclaim_count")).isEqualTo(1);

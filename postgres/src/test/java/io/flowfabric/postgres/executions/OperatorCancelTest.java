@@ -116,6 +116,43 @@ class OperatorCancelTest {
     }
 
     @Test
+    @DisplayName("OP-02 cancel a paused (worker-delayed) and a retry-backoff execution: attempt ended where it was running, no lease event, one completion event each")
+    void cancelPausedAndBackoff() {
+        String pausedLane = lane("op02p");
+        ExecutionId paused = create(engine, pausedLane);
+        await(engine.workers().delay(claim(engine, pausedLane, "w").fence(), Duration.ofMinutes(5)));
+        String backoffLane = lane("op02b");
+        ExecutionId backoff = create(engine, io.flowfabric.core.execution.CreateExecution.builder(backoffLane)
+                .policy(io.flowfabric.core.policy.ExecutionPolicy.builder().retry(io.flowfabric.core.policy.RetryPolicy
+                        .builder().maxRetries(3).backoff(io.flowfabric.core.policy.Backoff.fixed(Duration.ofMinutes(5)))
+                        .build()).build()).build());
+        await(engine.workers().fail(claim(engine, backoffLane, "w").fence(),
+                io.flowfabric.core.execution.FailureReason.of("x"), io.flowfabric.core.policy.FailureClass.TRANSIENT));
+        long pausedLeaseEvents = leaseEvents(db, paused);
+        long backoffLeaseEvents = leaseEvents(db, backoff);
+
+        assertThat(await(engine.operator().cancelExecution(paused, null, null)).publicState())
+                .isEqualTo(PublicState.CANCELLED);
+        assertThat(await(engine.operator().cancelExecution(backoff, null, null)).publicState())
+                .isEqualTo(PublicState.CANCELLED);
+
+        assertThat(vector(db, paused)).containsExactly("terminal", "unowned", "not_applicable", "none",
+                "attempt_terminal", "cancelled", "cancelled");
+        assertThat(attemptRow(db, paused, 0, "attempt_lifecycle, end_reason"))
+                .containsEntry("attempt_lifecycle", "ended_cancelled").containsEntry("end_reason", "cancelled");
+        assertThat(execRow(db, paused, "delay_until_ms, lease_epoch"))
+                .containsEntry("delay_until_ms", null).containsEntry("lease_epoch", 2L);
+        assertThat(attemptRow(db, backoff, 0, "attempt_lifecycle, end_reason"))
+                .containsEntry("attempt_lifecycle", "ended_failure").containsEntry("end_reason", "retry_scheduled");
+        assertThat(execRow(db, backoff, "delay_until_ms, attempt_state"))
+                .containsEntry("delay_until_ms", null).containsEntry("attempt_state", "attempt_terminal");
+        assertThat(leaseEvents(db, paused)).isEqualTo(pausedLeaseEvents);
+        assertThat(leaseEvents(db, backoff)).isEqualTo(backoffLeaseEvents);
+        assertThat(completionEvents(db, paused, "cancelled")).isEqualTo(1);
+        assertThat(completionEvents(db, backoff, "cancelled")).isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("OP-03 cancel again is Cancelled with no new event; cancel a completed one is ALREADY_TERMINAL(success) with nothing written; unknown id is NotFound(EXECUTION)")
     void cancelIdempotentAndTerminal() {
         String lane = lane("op03");

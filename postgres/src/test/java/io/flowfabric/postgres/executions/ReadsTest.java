@@ -265,6 +265,37 @@ class ReadsTest {
     }
 
     @Test
+    @DisplayName("RD listExpiredLeases: only active leases past expiry on the database clock, by expiry, paged with a strict cursor, no lease ids")
+    void listExpiredLeases() {
+        String ns = "rdx-" + UUID.randomUUID().toString().substring(0, 8);
+        String lane = lane("rdx");
+        List<ExecutionId> byExpiry = new ArrayList<>();
+        for (int ttl = 1; ttl <= 3; ttl++) {
+            ExecutionId id = create(engine, CreateExecution.builder(lane).namespace(ns).build());
+            claim(engine, ExecTestSupport.claimRequest(lane, "w", Duration.ofSeconds(ttl)));
+            byExpiry.add(id);
+        }
+        create(engine, CreateExecution.builder(lane).namespace(ns).build());
+        claim(engine, ExecTestSupport.claimRequest(lane, "w", Duration.ofSeconds(60)));
+
+        assertThat(await(engine.executions().listExpiredLeases(ns, null, 10)).items()).isEmpty();
+        clock.advance(Duration.ofSeconds(10));
+        Page<io.flowfabric.core.execution.ExpiredLease> p1 = await(engine.executions().listExpiredLeases(ns, null, 2));
+        Page<io.flowfabric.core.execution.ExpiredLease> p2 = await(engine.executions().listExpiredLeases(ns,
+                p1.cursor(), 2));
+
+        assertThat(p1.items()).extracting(io.flowfabric.core.execution.ExpiredLease::executionId)
+                .containsExactly(byExpiry.get(0), byExpiry.get(1));
+        assertThat(p1.nextCursor()).isPresent();
+        assertThat(p2.items()).extracting(io.flowfabric.core.execution.ExpiredLease::executionId)
+                .containsExactly(byExpiry.get(2));
+        assertThat(p2.nextCursor()).isEmpty();
+        assertThat(p1.items().get(0).workerId()).isEqualTo("w");
+        assertThat(p1.items().get(0).leaseEpoch()).isEqualTo(1);
+        assertThat(p1.items().get(0).namespace()).isEqualTo(ns);
+    }
+
+    @Test
     @DisplayName("RD-06 two retries then running: listAttempts gives 3 rows by index, initial/retry/retry, retry_scheduled twice, the last running")
     void listAttempts() {
         String lane = lane("rd06");
