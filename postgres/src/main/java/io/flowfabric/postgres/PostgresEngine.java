@@ -75,13 +75,23 @@ public final class PostgresEngine implements FlowFabric {
         this.settings = settings;
         this.pool = pool;
         this.ownedPool = ownedPool;
-        this.hub = listenerFactory == null ? null
-                : new NotificationHub(listenerFactory, NotificationHub.HubMetrics.NONE);
         EngineMetrics metrics = settings.meterRegistry == null ? EngineMetrics.none()
                 : EngineMetrics.micrometer(settings.meterRegistry);
+        Channels channels = new Channels(settings.schema);
+        this.hub = listenerFactory == null ? null : new NotificationHub(listenerFactory, new NotificationHub.HubMetrics() {
+            @Override
+            public void reconnected() {
+                metrics.listenerReconnected();
+            }
+
+            @Override
+            public void notification(String channel) {
+                metrics.notification(channels.classOf(channel));
+            }
+        });
         this.database = new Database(pool, settings.clockOffsetMs, metrics);
         SqlTemplate sql = new SqlTemplate(settings.schema);
-        ExecutionSettings executionSettings = new ExecutionSettings(database, sql, new Channels(settings.schema),
+        ExecutionSettings executionSettings = new ExecutionSettings(database, sql, channels,
                 settings.instanceTagKey, settings.maxInputBytes, settings.maxResultBytes, settings.claimPollInterval,
                 settings.notifyLeaseEvents, hub);
         this.families = new ExecutionFamilies(executionSettings, metrics);
@@ -94,8 +104,26 @@ public final class PostgresEngine implements FlowFabric {
         jobs.addAll(flowFamilies.jobs());
         jobs.addAll(new io.flowfabric.postgres.retention.RetentionJobs(database, sql, settings.retention,
                 settings.outboxRetention, settings.auditRetention).jobs());
-        this.reconcilers = new ReconcilerSupervisor(jobs, settings.reconcilerIntervals);
-        this.events = new PgEventOperations(database, sql, executionSettings.channels(), hub);
+        this.reconcilers = new ReconcilerSupervisor(jobs, settings.reconcilerIntervals, metrics);
+        this.events = new PgEventOperations(database, sql, channels, hub, metrics);
+        registerGauges(metrics);
+    }
+
+    private void registerGauges(EngineMetrics metrics) {
+        metrics.gauge("flowfabric.listener.connected", "1 while the LISTEN connection is up",
+                () -> listenerConnected() ? 1 : 0);
+        metrics.gauge("flowfabric.listener.channels", "channels LISTENed on for at least one waiter",
+                this::listenerChannels);
+        metrics.gauge("flowfabric.operations.inflight", "units of work running now", database::inFlight);
+        if (ownedPool != null) {
+            ConnectionPool p = ownedPool;
+            metrics.gauge("flowfabric.pool.acquired", "pooled connections in use",
+                    () -> p.getMetrics().map(m -> m.acquiredSize()).orElse(0));
+            metrics.gauge("flowfabric.pool.idle", "idle pooled connections",
+                    () -> p.getMetrics().map(m -> m.idleSize()).orElse(0));
+            metrics.gauge("flowfabric.pool.pending", "operations waiting for a pooled connection",
+                    () -> p.getMetrics().map(m -> m.pendingAcquireSize()).orElse(0));
+        }
     }
 
     /** Starts a builder with every default of spec 09 §6. */

@@ -63,9 +63,15 @@ final class OutboxSubscription<T> {
     private final String readSql;
     private final String horizonSql;
     private final String watermarkSql;
+    private final io.flowfabric.postgres.metrics.EngineMetrics metrics;
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
 
-    OutboxSubscription(Database db, SqlTemplate sql, @Nullable NotificationHub hub, OutboxFamily<T> family) {
+    OutboxSubscription(Database db, SqlTemplate sql, @Nullable NotificationHub hub, OutboxFamily<T> family,
+                       io.flowfabric.postgres.metrics.EngineMetrics metrics) {
         this.db = db;
+        this.metrics = metrics;
+        metrics.gauge("flowfabric.subscription.active", "subscriptions currently open", active::get,
+                "family", family.name());
         this.hub = hub;
         this.family = family;
         // The table and column names are the family's own constants, never caller input.
@@ -77,9 +83,11 @@ final class OutboxSubscription<T> {
     /** The subscription's cold {@code Flux}; see {@link io.flowfabric.core.spi.EventOperations}. */
     Flux<T> subscribe(SubscribeRequest request) {
         return Mono.fromCallable(() -> validate(request)).flatMapMany(valid -> Flux.usingWhen(
-                Waiter.arm(hub, List.of(family.channel())),
-                waiter -> start(valid).flatMapMany(position -> loop(valid, waiter, position)),
-                waiter -> Mono.fromRunnable(waiter::dispose)));
+                        Waiter.arm(hub, List.of(family.channel())),
+                        waiter -> start(valid).flatMapMany(position -> loop(valid, waiter, position)),
+                        waiter -> Mono.fromRunnable(waiter::dispose))
+                .doOnSubscribe(s -> active.incrementAndGet())
+                .doFinally(signal -> active.decrementAndGet()));
     }
 
     private static SubscribeRequest validate(SubscribeRequest request) {
@@ -180,7 +188,12 @@ final class OutboxSubscription<T> {
                                 family.mapper().map(row, new EventCursor(txId, eventId), gap));
                     }, binds))
                     .collectList()
-                    .map(rows -> advance(request, position, rows));
+                    .map(rows -> advance(request, position, rows))
+                    .doOnNext(events -> {
+                        if (!events.isEmpty()) {
+                            metrics.subscriptionEvents(family.name(), events.size());
+                        }
+                    });
         }).retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
                 .filter(e -> {
                     FlowFabricException f = SqlErrors.map(e);

@@ -71,7 +71,8 @@ public final class PgEventOperations implements EventOperations {
     private final OutboxSubscription<LeaseEvent> leases;
     private final String outcomeSql;
 
-    public PgEventOperations(Database db, SqlTemplate sql, Channels channels, @Nullable NotificationHub hub) {
+    public PgEventOperations(Database db, SqlTemplate sql, Channels channels, @Nullable NotificationHub hub,
+                             io.flowfabric.postgres.metrics.EngineMetrics metrics) {
         this.db = db;
         this.hub = hub;
         this.channels = channels;
@@ -84,7 +85,7 @@ public final class PgEventOperations implements EventOperations {
                             .toArray(String[]::new));
                     return binds;
                 },
-                PgEventOperations::completion));
+                PgEventOperations::completion), metrics);
         this.leases = new OutboxSubscription<>(db, sql, hub, new OutboxFamily<>("lease", "ff_lease_event",
                 channels.lease(), LEASE_COLUMNS, LEASE_FILTER,
                 request -> {
@@ -93,7 +94,7 @@ public final class PgEventOperations implements EventOperations {
                             .toArray(String[]::new));
                     return binds;
                 },
-                PgEventOperations::lease));
+                PgEventOperations::lease), metrics);
         this.outcomeSql = sql.render(OUTCOME);
     }
 

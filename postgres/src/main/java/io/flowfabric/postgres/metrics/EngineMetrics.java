@@ -1,7 +1,11 @@
 package io.flowfabric.postgres.metrics;
 
+import java.util.function.Supplier;
+
 /**
  * What the engine measures. Implementations must be cheap and thread-safe; they are called on driver threads.
+ * Meter names and tags are documented in {@code docs/metrics.md}; tag values are bounded (unit, job, family and
+ * outcome names, never ids).
  */
 public interface EngineMetrics {
 
@@ -13,6 +17,21 @@ public interface EngineMetrics {
 
     /** Executions handed out by one claim transaction. */
     void claimBatch(int size);
+
+    /** One reconciler tick: its duration, outcome ({@code ok} or {@code error}) and rows acted on / skipped. */
+    void reconcilerTick(String job, String outcome, long nanos, int acted, int skipped, int errors);
+
+    /** Events emitted by subscriptions of a family ({@code completion}, {@code lease}). */
+    void subscriptionEvents(String family, int count);
+
+    /** A notification arrived on the listener; {@code channelClass} is ready, completion, lease, stream, ... */
+    void notification(String channelClass);
+
+    /** The listener reconnected. */
+    void listenerReconnected();
+
+    /** Registers a gauge read on demand (listener state, pool sizes, active subscriptions). */
+    void gauge(String name, String description, Supplier<Number> value, String... tags);
 
     /** The metrics used when no registry is configured: every call does nothing. */
     static EngineMetrics none() {

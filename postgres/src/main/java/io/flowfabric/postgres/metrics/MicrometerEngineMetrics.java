@@ -2,9 +2,11 @@ package io.flowfabric.postgres.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Micrometer binding; meter names are documented in {@code docs/metrics.md}. */
 final class MicrometerEngineMetrics implements EngineMetrics {
@@ -42,5 +44,67 @@ final class MicrometerEngineMetrics implements EngineMetrics {
     @Override
     public void claimBatch(int size) {
         claimBatch.record(size);
+    }
+
+    @Override
+    public void reconcilerTick(String job, String outcome, long nanos, int acted, int skipped, int errors) {
+        Timer.builder("flowfabric.reconciler.tick")
+                .description("duration of one reconciler tick (all its batches)")
+                .tag("reconciler", job)
+                .tag("outcome", outcome)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        if (acted > 0) {
+            rows(job, "acted").increment(acted);
+        }
+        if (skipped > 0) {
+            rows(job, "skipped").increment(skipped);
+        }
+        if (errors > 0) {
+            Counter.builder("flowfabric.reconciler.errors")
+                    .description("rows or batches a reconciler failed on; retried next tick")
+                    .tag("reconciler", job)
+                    .register(registry)
+                    .increment(errors);
+        }
+    }
+
+    private Counter rows(String job, String action) {
+        return Counter.builder("flowfabric.reconciler.rows")
+                .description("rows a reconciler handled")
+                .tag("reconciler", job)
+                .tag("action", action)
+                .register(registry);
+    }
+
+    @Override
+    public void subscriptionEvents(String family, int count) {
+        Counter.builder("flowfabric.subscription.events")
+                .description("events emitted by subscriptions")
+                .tag("family", family)
+                .register(registry)
+                .increment(count);
+    }
+
+    @Override
+    public void notification(String channelClass) {
+        Counter.builder("flowfabric.listener.notifications")
+                .description("notifications received by the engine's listener")
+                .tag("channel.class", channelClass)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void listenerReconnected() {
+        Counter.builder("flowfabric.listener.reconnects")
+                .description("times the listener reconnected after losing its connection")
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void gauge(String name, String description, Supplier<Number> value, String... tags) {
+        Gauge.builder(name, value).description(description).tags(tags).strongReference(true).register(registry);
     }
 }

@@ -1,5 +1,7 @@
 package io.flowfabric.postgres.metrics;
 
+import java.util.function.Supplier;
+
 enum NoMetrics implements EngineMetrics {
     INSTANCE;
 
@@ -13,5 +15,25 @@ enum NoMetrics implements EngineMetrics {
 
     @Override
     public void claimBatch(int size) {
+    }
+
+    @Override
+    public void reconcilerTick(String job, String outcome, long nanos, int acted, int skipped, int errors) {
+    }
+
+    @Override
+    public void subscriptionEvents(String family, int count) {
+    }
+
+    @Override
+    public void notification(String channelClass) {
+    }
+
+    @Override
+    public void listenerReconnected() {
+    }
+
+    @Override
+    public void gauge(String name, String description, Supplier<Number> value, String... tags) {
     }
 }

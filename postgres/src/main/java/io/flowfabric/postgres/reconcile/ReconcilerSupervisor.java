@@ -3,6 +3,7 @@ package io.flowfabric.postgres.reconcile;
 import io.flowfabric.core.error.ValidationException;
 import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.core.spi.ReconcilerOperations;
+import io.flowfabric.postgres.metrics.EngineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,13 +32,15 @@ public final class ReconcilerSupervisor implements ReconcilerOperations {
     private final Map<String, ReconcilerJob> jobs = new LinkedHashMap<>();
     private final Map<String, Duration> intervals;
     private final Disposable.Composite running = Disposables.composite();
+    private final EngineMetrics metrics;
 
     /**
      * @param intervals per-job interval overrides; a job without one uses its default
      */
-    public ReconcilerSupervisor(List<ReconcilerJob> jobs, Map<String, Duration> intervals) {
+    public ReconcilerSupervisor(List<ReconcilerJob> jobs, Map<String, Duration> intervals, EngineMetrics metrics) {
         jobs.forEach(job -> this.jobs.put(job.name(), job));
         this.intervals = Map.copyOf(intervals);
+        this.metrics = metrics;
     }
 
     @Override
@@ -57,11 +60,15 @@ public final class ReconcilerSupervisor implements ReconcilerOperations {
         });
     }
 
-    private static Mono<TickReport> runTick(ReconcilerJob job) {
+    private Mono<TickReport> runTick(ReconcilerJob job) {
+        long started = System.nanoTime();
         return job.runBatch().expand(report -> report.scanned() >= job.batchSize()
                         ? job.runBatch() : Mono.empty())
                 .take(MAX_BATCHES_PER_TICK)
-                .reduce(TickReport::plus);
+                .reduce(TickReport::plus)
+                .doOnNext(r -> metrics.reconcilerTick(job.name(), r.errors() > 0 ? "error" : "ok",
+                        System.nanoTime() - started, r.acted(), r.skipped(), r.errors()))
+                .doOnError(e -> metrics.reconcilerTick(job.name(), "error", System.nanoTime() - started, 0, 0, 1));
     }
 
     /** Schedules every job; idempotent only in the sense that calling it twice schedules twice, so call once. */

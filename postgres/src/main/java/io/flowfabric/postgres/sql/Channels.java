@@ -61,6 +61,28 @@ public final class Channels {
         return prefix + "_s_" + id.uuid().toString().replace("-", "") + "_" + attemptIndex;
     }
 
+    /**
+     * The bounded class of one of this engine's channel names, for metrics: {@code ready}, {@code completion},
+     * {@code lease}, {@code signal}, {@code operator}, {@code keys}, {@code stream}, {@code sibling},
+     * {@code flowcancel}, or {@code other}.
+     */
+    public String classOf(String channel) {
+        if (!channel.startsWith(prefix + "_")) {
+            return "other";
+        }
+        String rest = channel.substring(prefix.length() + 1);
+        if (rest.startsWith("ready_")) {
+            return "ready";
+        }
+        if (rest.startsWith("s_")) {
+            return "stream";
+        }
+        return switch (rest) {
+            case "completion", "lease", "signal", "operator", "keys", "sibling", "flowcancel" -> rest;
+            default -> "other";
+        };
+    }
+
     static String crc32Hex(String s) {
         CRC32 crc = new CRC32();
         crc.update(s.getBytes(StandardCharsets.UTF_8));

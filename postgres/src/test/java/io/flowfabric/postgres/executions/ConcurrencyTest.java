@@ -30,11 +30,15 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 
 @FlowFabricPostgres
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConcurrencyTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConcurrencyTest.class);
 
     private PostgresEngine engine;
     private TestDatabase db;
@@ -148,7 +152,7 @@ class ConcurrencyTest {
 
         assertEveryExecutionCompletedOnce(lane, 2000, run);
         // No hard bound on wall time (the machine may be shared); the class-level @Timeout catches a hang.
-        System.out.println("CL-05 2000 executions claimed and completed by 16 workers in " + took.toMillis()
+        LOG.info("CL-05 2000 executions claimed and completed by 16 workers in " + took.toMillis()
                 + " ms with " + run.claimTransactions() + " claim transactions");
         assertThat(laneCount("SELECT count(*) FROM flowfabric.ff_exec_core WHERE lane_id = ?"
                 + " AND (current_lease_id IS NOT NULL OR current_worker_id IS NOT NULL)", lane))

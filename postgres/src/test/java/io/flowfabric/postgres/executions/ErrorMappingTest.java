@@ -41,6 +41,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 
 /**
@@ -52,6 +54,8 @@ import reactor.core.publisher.Flux;
 @FlowFabricPostgres
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ErrorMappingTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMappingTest.class);
 
     private PostgresEngine engine;
     private TestDatabase db;
@@ -240,14 +244,14 @@ class ErrorMappingTest {
 
             assertThat(killed).as("terminated backends").isPositive();
             if (first != null) {
-                System.out.println("SC-06 observation: the first operation after terminating the pool's backends"
+                LOG.info("SC-06 observation: the first operation after terminating the pool's backends"
                         + " failed with " + first);
                 assertThat(first).isInstanceOfSatisfying(UnavailableException.class, u -> {
                     assertThat(u.kind()).isEqualTo(UnavailableException.Kind.TRANSPORT);
                     assertThat(u.retryable()).isTrue();
                 });
             } else {
-                System.out.println("SC-06 observation: the first operation after terminating the pool's backends"
+                LOG.info("SC-06 observation: the first operation after terminating the pool's backends"
                         + " succeeded (the pool revalidated its connections)");
             }
             Optional<PublicState> state = Optional.empty();
