@@ -1,31 +1,36 @@
 package io.flowfabric.postgres.events;
 
-import io.flowfabric.core.id.ExecutionId;
+import io.flowfabric.core.events.SubscribeRequest;
 import io.flowfabric.postgres.EngineFixture;
 import io.flowfabric.postgres.PostgresEngine;
 import io.flowfabric.testing.FlowFabricPostgres;
 import io.flowfabric.testing.TestClock;
 import io.flowfabric.testing.TestDatabase;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
 
 @FlowFabricPostgres
 class ScratchRateTest {
     @Test
     void rate(TestDatabase db, TestClock clock) {
         try (PostgresEngine engine = EngineFixture.start(db, clock)) {
-            for (int conc : new int[] {4, 8, 16}) {
-                long t0 = System.nanoTime();
-                List<ExecutionId> ids = Flux.range(0, 2000).flatMap(i -> EventTestSupport.create(engine, "ns", "lane"), conc)
-                        .collectList().block(Duration.ofSeconds(120));
-                long t1 = System.nanoTime();
-                Flux.fromIterable(ids).flatMap(id -> engine.operator().cancelExecution(id, null, null), conc)
-                        .then().block(Duration.ofSeconds(120));
-                long t2 = System.nanoTime();
-                System.out.printf("conc %d: create %d ms, cancel %d ms%n", conc, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
-            }
+            var start = EventTestSupport.nowCursor(db);
+            StepVerifier.create(engine.subscriptions().subscribeCompletions(SubscribeRequest.builder().cursor(start)
+                        .namespace("ns").batchSize(10).pollInterval(Duration.ofMillis(200)).build())
+                        .doOnRequest(n -> System.out.println("REQ " + n))
+                        .doOnNext(e -> System.out.println("NEXT " + e.eventId())), 0)
+                .expectSubscription()
+                .then(() -> Flux.range(0, 30).concatMap(i -> EventTestSupport.createAndCancel(engine, "ns", "lane")).blockLast())
+                .expectNoEvent(Duration.ofSeconds(1))
+                .thenRequest(5)
+                .expectNextCount(5)
+                .expectNoEvent(Duration.ofMillis(500))
+                .thenRequest(25)
+                .expectNextCount(25)
+                .thenCancel()
+                .verify(Duration.ofSeconds(20));
         }
     }
 }
