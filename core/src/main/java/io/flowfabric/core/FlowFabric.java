@@ -6,6 +6,7 @@ import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.FlowOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.ReconcilerOperations;
+import io.flowfabric.core.spi.StreamOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
@@ -38,6 +39,9 @@ public interface FlowFabric extends AutoCloseable {
 
     /** Health and introspection. */
     AdminOperations admin();
+
+    /** Per-attempt output streams: append, read, summaries, tails and follows. */
+    StreamOperations streams();
 
     /** Completion and lease-history subscriptions, and waiting for an outcome. */
     EventOperations subscriptions();

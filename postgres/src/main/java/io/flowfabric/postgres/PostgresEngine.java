@@ -7,6 +7,7 @@ import io.flowfabric.core.spi.ExecutionOperations;
 import io.flowfabric.core.spi.FlowOperations;
 import io.flowfabric.core.spi.OperatorOperations;
 import io.flowfabric.core.spi.ReconcilerOperations;
+import io.flowfabric.core.spi.StreamOperations;
 import io.flowfabric.core.spi.WorkerOperations;
 import io.flowfabric.postgres.executions.ExecutionFamilies;
 import io.flowfabric.postgres.executions.ExecutionSettings;
@@ -67,6 +68,7 @@ public final class PostgresEngine implements FlowFabric {
     private final @Nullable NotificationHub hub;
     private final PgEventOperations events;
     private final FlowFamilies flowFamilies;
+    private final io.flowfabric.postgres.streams.StreamFamily streamFamily;
     private final AtomicReference<Mono<Void>> started = new AtomicReference<>();
     private final AtomicReference<Mono<Void>> stopped = new AtomicReference<>();
 
@@ -102,6 +104,9 @@ public final class PostgresEngine implements FlowFabric {
         families.dependencyStager(flowFamilies.dependencyStager());
         java.util.List<io.flowfabric.postgres.reconcile.ReconcilerJob> jobs = new java.util.ArrayList<>(families.jobs());
         jobs.addAll(flowFamilies.jobs());
+        this.streamFamily = new io.flowfabric.postgres.streams.StreamFamily(database, sql, channels, hub,
+                families.fences());
+        jobs.add(streamFamily.ttlJob());
         jobs.addAll(new io.flowfabric.postgres.retention.RetentionJobs(database, sql, settings.retention,
                 settings.outboxRetention, settings.auditRetention).jobs());
         this.reconcilers = new ReconcilerSupervisor(jobs, settings.reconcilerIntervals, metrics);
@@ -154,6 +159,11 @@ public final class PostgresEngine implements FlowFabric {
     @Override
     public AdminOperations admin() {
         return admin;
+    }
+
+    @Override
+    public StreamOperations streams() {
+        return streamFamily.streams();
     }
 
     @Override

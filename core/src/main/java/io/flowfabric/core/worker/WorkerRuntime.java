@@ -88,7 +88,11 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /** A builder for a runtime on {@code engine}; its streams are used for {@link TaskContext#append}. */
     public static Builder builder(FlowFabric engine) {
-        return new Builder(engine.workers());
+        return new Builder(engine.workers()).streams((fence, frameType, payload, encoding) -> engine.streams()
+                .appendFrame(fence, io.flowfabric.core.streams.AppendFrame.builder(
+                                io.flowfabric.core.streams.FrameMode.DURABLE, payload)
+                        .frameType(frameType).encoding(encoding).build())
+                .then());
     }
 
     /** A builder for a runtime on any backend's worker operations. */
