@@ -138,33 +138,55 @@ public record AppendFrame(FrameMode mode, String frameType, byte[] payload, Stri
             this.payload = payload;
         }
 
-        /** @param frameType the frame type (default {@value #DEFAULT_FRAME_TYPE}) @return this builder */
+        /**
+         * Sets the frame type (default {@value AppendFrame#DEFAULT_FRAME_TYPE}).
+         *
+         * @param frameType 1–64 bytes of {@code [a-z0-9_.-]}
+         * @return this builder
+         */
         public Builder frameType(String frameType) {
             this.frameType = frameType;
             return this;
         }
 
-        /** @param encoding the encoding label (default {@value #DEFAULT_ENCODING}) @return this builder */
+        /**
+         * Sets the encoding label (default {@value AppendFrame#DEFAULT_ENCODING}).
+         *
+         * @param encoding 1–32 bytes of {@code [a-z0-9._+/-]}, for example {@code utf8} or {@code json}
+         * @return this builder
+         */
         public Builder encoding(String encoding) {
             this.encoding = encoding;
             return this;
         }
 
-        /** @param correlationId a correlation id, or {@code null} for none @return this builder */
+        /**
+         * Sets the correlation id (none by default).
+         *
+         * @param correlationId at most 256 bytes of UTF-8, or {@code null} for none
+         * @return this builder
+         */
         public Builder correlationId(@Nullable String correlationId) {
             this.correlationId = correlationId;
             return this;
         }
 
-        /** @param ttl best-effort TTL (default 30 s) @return this builder */
+        /**
+         * Sets how long a best-effort frame lives (default 30 s).
+         *
+         * @param ttl 1 s..1 h
+         * @return this builder
+         */
         public Builder ttl(Duration ttl) {
             this.ttl = ttl;
             return this;
         }
 
         /**
-         * @param floor   smallest best-effort length (default {@value #DEFAULT_MAXLEN_FLOOR})
-         * @param ceiling largest best-effort length (default {@value #DEFAULT_MAXLEN_CEILING})
+         * Sets the bounds of the best-effort length cap.
+         *
+         * @param floor   smallest best-effort length (default {@value AppendFrame#DEFAULT_MAXLEN_FLOOR})
+         * @param ceiling largest best-effort length (default {@value AppendFrame#DEFAULT_MAXLEN_CEILING})
          * @return this builder
          */
         public Builder maxlen(int floor, int ceiling) {
@@ -173,13 +195,22 @@ public record AppendFrame(FrameMode mode, String frameType, byte[] payload, Stri
             return this;
         }
 
-        /** @param alpha moving-average weight (default {@value #DEFAULT_EMA_ALPHA}) @return this builder */
+        /**
+         * Sets the weight of the newest rate sample (default {@value AppendFrame#DEFAULT_EMA_ALPHA}).
+         *
+         * @param alpha 0 &lt; α ≤ 1
+         * @return this builder
+         */
         public Builder emaAlpha(double alpha) {
             this.emaAlpha = alpha;
             return this;
         }
 
-        /** @return the frame */
+        /**
+         * Builds the frame; nothing is validated until it is appended.
+         *
+         * @return the frame
+         */
         public AppendFrame build() {
             return new AppendFrame(mode, frameType, payload, encoding, correlationId, ttl, maxlenFloor,
                     maxlenCeiling, emaAlpha);

@@ -236,11 +236,16 @@ final class PgWorkerOperations implements WorkerOperations {
             if (enc != null) {
                 InputRules.encoding(enc);
             }
-            return db.inTransactionOne("complete", tx -> fences.check(tx, f, Set.of("completed"))
-                    .flatMap(outcome -> outcome.isReplay()
-                            ? Mono.just(new Completed(PublicState.COMPLETED))
-                            : terminal.apply(tx, outcome.row(),
-                                    TerminalTransition.Terminal.success(result, enc)).map(Completed::new)));
+            TerminalTransition.Terminal success = TerminalTransition.Terminal.success(result, enc);
+            // Hot path: fence check and transition in one autocommit statement. When the fence does not pass,
+            // nothing was written and the full check classifies the failure or recognises a replay.
+            return db.<io.flowfabric.core.state.PublicState>autocommitOne("complete", tx -> terminal.applyFenced(tx, f, success))
+                    .map(Completed::new)
+                    .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("complete",
+                            tx -> fences.check(tx, f, Set.of("completed"))
+                                    .flatMap(outcome -> outcome.isReplay()
+                                            ? Mono.just(new Completed(PublicState.COMPLETED))
+                                            : terminal.apply(tx, outcome.row(), success).map(Completed::new)))));
         });
     }
 
@@ -311,11 +316,15 @@ final class PgWorkerOperations implements WorkerOperations {
                 InputRules.maxUtf8Bytes("cancel reason", reason, Limits.MAX_REASON_BYTES,
                         ValidationException.Kind.LIMIT_EXCEEDED);
             }
-            return db.inTransactionOne("cancel", tx -> fences.check(tx, f, Set.of("cancelled"))
-                    .flatMap(outcome -> outcome.isReplay()
-                            ? Mono.just(new Cancelled(PublicState.CANCELLED))
-                            : terminal.apply(tx, outcome.row(), TerminalTransition.Terminal.cancelled(
-                                    "lease_holder", reason, LeaseEventType.RELEASED)).map(Cancelled::new)));
+            TerminalTransition.Terminal cancelled = TerminalTransition.Terminal.cancelled("lease_holder", reason,
+                    LeaseEventType.RELEASED);
+            return db.<io.flowfabric.core.state.PublicState>autocommitOne("cancel", tx -> terminal.applyFenced(tx, f, cancelled))
+                    .map(Cancelled::new)
+                    .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("cancel",
+                            tx -> fences.check(tx, f, Set.of("cancelled"))
+                                    .flatMap(outcome -> outcome.isReplay()
+                                            ? Mono.just(new Cancelled(PublicState.CANCELLED))
+                                            : terminal.apply(tx, outcome.row(), cancelled).map(Cancelled::new)))));
         });
     }
 

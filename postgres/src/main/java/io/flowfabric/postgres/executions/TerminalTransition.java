@@ -1,6 +1,8 @@
 package io.flowfabric.postgres.executions;
 
+import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.LeaseId;
+import io.flowfabric.core.lease.LeaseFence;
 import io.flowfabric.core.state.EndReason;
 import io.flowfabric.core.state.LeaseEventType;
 import io.flowfabric.core.state.PublicState;
@@ -10,6 +12,8 @@ import io.flowfabric.postgres.sql.Channels;
 import io.flowfabric.postgres.sql.SqlTemplate;
 import io.flowfabric.postgres.sql.Tx;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -60,30 +64,45 @@ public final class TerminalTransition {
         }
     }
 
+    /**
+     * {@code %1$s} is empty (the caller has locked the row) or the fence predicate of {@link #applyFenced}. The old
+     * lease values come from the locking subquery {@code o}: UPDATE ... RETURNING only sees new values.
+     */
     private static final String SQL = """
-            WITH e AS (
-              UPDATE {s}.ff_exec_core SET
+            WITH o AS (
+              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
+                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms
+              FROM {s}.ff_exec_core x
+              WHERE x.partition_key = $1 AND x.execution_id = $2 %1$s
+              FOR NO KEY UPDATE
+            ), e AS (
+              UPDATE {s}.ff_exec_core x SET
                 lifecycle_phase = 'terminal', ownership_state = 'unowned', eligibility_state = 'not_applicable',
                 blocking_reason = 'none', blocking_detail = NULL,
-                attempt_state = CASE WHEN attempt_count > 0 THEN 'attempt_terminal' ELSE 'none' END,
+                attempt_state = CASE WHEN x.attempt_count > 0 THEN 'attempt_terminal' ELSE 'none' END,
                 terminal_outcome = $3, terminal_at_ms = {s}.now_ms(), last_mutation_at_ms = {s}.now_ms(),
-                lease_epoch = lease_epoch + CASE WHEN current_lease_id IS NULL THEN 0 ELSE 1 END,
+                lease_epoch = x.lease_epoch + CASE WHEN x.current_lease_id IS NULL THEN 0 ELSE 1 END,
                 current_lease_id = NULL, lease_expires_at_ms = NULL, lease_ttl_ms = NULL, lease_granted_at_ms = NULL,
                 current_worker_id = NULL, current_worker_instance_id = NULL,
                 delay_until_ms = NULL, deadline_at_ms = NULL, attempt_deadline_at_ms = NULL,
                 reserved_until_ms = NULL, reserved_grant_id = NULL, current_suspension_id = NULL,
                 result_payload = $4, result_encoding = $5,
-                cancelled_by = coalesce($6, cancelled_by), cancellation_reason = coalesce($7, cancellation_reason),
-                last_failure_message = coalesce($8, last_failure_message),
-                last_failure_category = coalesce($9, last_failure_category)
-              WHERE partition_key = $1 AND execution_id = $2
-              RETURNING partition_key, execution_id, namespace, instance_tag, flow_id, current_attempt_index,
-                        public_state, lease_epoch
+                cancelled_by = coalesce($6, x.cancelled_by),
+                cancellation_reason = coalesce($7, x.cancellation_reason),
+                last_failure_message = coalesce($8, x.last_failure_message),
+                last_failure_category = coalesce($9, x.last_failure_category)
+              FROM o
+              WHERE x.partition_key = o.partition_key AND x.execution_id = o.execution_id
+              RETURNING x.partition_key, x.execution_id, x.namespace, x.instance_tag, x.flow_id,
+                        x.current_attempt_index, x.public_state, o.lease_epoch AS old_epoch,
+                        o.current_lease_id AS old_lease, o.current_worker_id AS old_worker,
+                        o.current_worker_instance_id AS old_instance, o.lease_expires_at_ms AS old_expires,
+                        o.lease_granted_at_ms AS old_granted
             ), a AS (
               UPDATE {s}.ff_attempt t SET
                 attempt_lifecycle = $10, end_reason = $11, ended_at_ms = {s}.now_ms(), end_detail = $12::jsonb,
-                active_ms = t.active_ms + CASE WHEN t.attempt_lifecycle = 'started' AND $13::bigint IS NOT NULL
-                                               THEN greatest(0, {s}.now_ms() - $13::bigint) ELSE 0 END
+                active_ms = t.active_ms + CASE WHEN t.attempt_lifecycle = 'started' AND e.old_granted IS NOT NULL
+                                               THEN greatest(0, {s}.now_ms() - e.old_granted) ELSE 0 END
               FROM e
               WHERE t.partition_key = e.partition_key AND t.execution_id = e.execution_id
                 AND t.attempt_index = e.current_attempt_index AND t.attempt_lifecycle IN ('started', 'suspended')
@@ -93,8 +112,8 @@ public final class TerminalTransition {
                   attempt_index, lease_epoch, event_type, worker_id, worker_instance_id, lease_expires_at_ms, reason,
                   lease_fingerprint)
               SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id,
-                     e.current_attempt_index, $14, $15, $16, $17, $18, $11, $19
-              FROM e WHERE $15::text IS NOT NULL
+                     e.current_attempt_index, e.old_epoch, $13, e.old_worker, e.old_instance, e.old_expires, $11, $14
+              FROM e WHERE e.old_lease IS NOT NULL AND $13::text IS NOT NULL
               RETURNING 1
             ), ce AS (
               INSERT INTO {s}.ff_completion_event (partition_key, occurred_at_ms, namespace, instance_tag,
@@ -121,38 +140,61 @@ public final class TerminalTransition {
               SELECT e.partition_key, e.flow_id, {s}.now_ms() FROM e WHERE e.flow_id IS NOT NULL
               ON CONFLICT DO NOTHING
               RETURNING 1
+            ), n AS (
+              SELECT pg_notify(c, '') FROM unnest($15::text[]) AS c WHERE EXISTS (SELECT 1 FROM e)
             )
-            SELECT e.public_state FROM e""";
+            SELECT e.public_state, (SELECT count(*) FROM n) AS notified FROM e""";
 
-    private final String sql;
+    private static final String FENCE = """
+            AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $16 AND x.lease_epoch = $17
+              AND x.current_lease_id = $18 AND x.lease_expires_at_ms > {s}.now_ms()""";
+
+    private final String lockedSql;
+    private final String fencedSql;
     private final Channels channels;
     private final boolean notifyLease;
 
     TerminalTransition(SqlTemplate template, Channels channels, boolean notifyLease) {
-        this.sql = template.render(SQL);
+        this.lockedSql = template.render(String.format(SQL, ""));
+        this.fencedSql = template.render(String.format(SQL, FENCE));
         this.channels = channels;
         this.notifyLease = notifyLease;
     }
 
     /** Applies T to the locked {@code row}; emits the new public state. */
     public Mono<PublicState> apply(Tx tx, ExecRow row, Terminal t) {
-        boolean leased = row.leased();
+        Object fingerprint = row.leased() ? new LeaseId(row.leaseId()).fingerprint() : new Bind(String.class);
+        return run(tx, lockedSql, row.id(), row.currentAttemptIndex(), row.leased(), fingerprint, t)
+                .single();
+    }
+
+    /**
+     * Applies T in one statement that first checks the fence (01 §6.3's passing case) while locking the row: the
+     * hot path of {@code complete} and {@code cancel}. Emits the new public state, or completes empty when the fence
+     * did not pass (nothing was written; the caller then runs the full check to classify or replay).
+     */
+    Mono<PublicState> applyFenced(Tx tx, LeaseFence fence, Terminal t) {
+        return run(tx, fencedSql, fence.executionId(), fence.attemptIndex(), true, fence.leaseId().fingerprint(), t,
+                fence.attemptIndex(), fence.leaseEpoch(), fence.leaseId().uuid());
+    }
+
+    private Mono<PublicState> run(Tx tx, String sql, ExecutionId id, @Nullable Integer attemptIndex, boolean leased,
+                                  Object fingerprint, Terminal t, Object... fence) {
         String attemptLifecycle = switch (t.outcome()) {
             case SUCCESS -> "ended_success";
             case CANCELLED -> "ended_cancelled";
             default -> "ended_failure";
         };
-        Object fingerprint = leased ? new LeaseId(row.leaseId()).fingerprint() : new Bind(String.class);
-        tx.notifyOnCommit(channels.completion());
-        if (row.currentAttemptIndex() != null) {
-            // The attempt's stream is closed now; followers of it must wake to see the closed marker (05 §7).
-            tx.notifyOnCommit(channels.stream(row.id(), row.currentAttemptIndex()));
-        }
+        List<String> notify = new ArrayList<>(3);
+        notify.add(channels.completion());
         if (leased && notifyLease) {
-            tx.notifyOnCommit(channels.lease());
+            notify.add(channels.lease());
         }
-        return tx.queryOne(sql, r -> PublicState.fromLiteral(r.get("public_state", String.class)),
-                row.id().partition(), row.id().uuid(),
+        if (attemptIndex != null) {
+            // The attempt's stream is closed now; its followers must wake to see the closed marker (05 §7).
+            notify.add(channels.stream(id, attemptIndex));
+        }
+        Object[] params = {id.partition(), id.uuid(),
                 t.outcome().literal(),
                 t.resultBytes() == null ? new Bind(ByteBuffer.class) : t.resultBytes(),
                 Bind.nullable(t.resultEncoding(), String.class),
@@ -163,12 +205,12 @@ public final class TerminalTransition {
                 attemptLifecycle,
                 t.endReason().literal(),
                 Bind.nullable(t.endDetailJson(), String.class),
-                Bind.nullable(row.leaseGrantedAtMs(), Long.class),
-                row.leaseEpoch(),
                 leased ? t.leaseEnd().literal() : new Bind(String.class),
-                Bind.nullable(row.workerId(), String.class),
-                Bind.nullable(row.workerInstanceId(), String.class),
-                Bind.nullable(row.leaseExpiresAtMs(), Long.class),
-                fingerprint);
+                fingerprint,
+                tx.notifiedInStatement(notify)};
+        Object[] all = new Object[params.length + fence.length];
+        System.arraycopy(params, 0, all, 0, params.length);
+        System.arraycopy(fence, 0, all, params.length, fence.length);
+        return tx.queryOne(sql, r -> PublicState.fromLiteral(r.get("public_state", String.class)), all);
     }
 }

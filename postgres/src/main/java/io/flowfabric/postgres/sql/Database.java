@@ -58,6 +58,10 @@ public final class Database {
 
     /** Runs {@code work} as one transaction and emits its results after the commit. See the class contract. */
     public <T> Flux<T> inTransaction(String unit, Function<Tx, ? extends Publisher<T>> work) {
+        return run(unit, work, true);
+    }
+
+    private <T> Flux<T> run(String unit, Function<Tx, ? extends Publisher<T>> work, boolean transactional) {
         return Flux.defer(() -> {
             if (closing || !open) {
                 return Flux.error(new UnavailableException(UnavailableException.Kind.SHUTTING_DOWN, closing
@@ -66,7 +70,7 @@ public final class Database {
             }
             long started = System.nanoTime();
             inFlight.incrementAndGet();
-            return attemptWithRetries(unit, work, 1)
+            return attemptWithRetries(unit, work, transactional, 1)
                     .flatMapIterable(list -> list)
                     .doOnComplete(() -> metrics.operation(unit, "success", System.nanoTime() - started))
                     .doOnError(e -> metrics.operation(unit, outcomeTag(e), System.nanoTime() - started))
@@ -78,13 +82,24 @@ public final class Database {
         });
     }
 
+    /**
+     * Runs {@code work}, which must consist of exactly one statement, without an explicit transaction: the statement
+     * is its own (atomic) transaction, saving the BEGIN and COMMIT round trips of hot paths. A statement that must
+     * notify does so itself ({@link Tx#notifiedInStatement}). Retries, errors, metrics and shutdown behave as for
+     * {@link #inTransaction}.
+     */
+    public <T> Mono<T> autocommitOne(String unit, Function<Tx, ? extends Mono<T>> work) {
+        return run(unit, work, false).singleOrEmpty();
+    }
+
     /** {@link #inTransaction} for work that emits at most one value. */
     public <T> Mono<T> inTransactionOne(String unit, Function<Tx, ? extends Mono<T>> work) {
         return inTransaction(unit, work).singleOrEmpty();
     }
 
-    private <T> Mono<List<T>> attemptWithRetries(String unit, Function<Tx, ? extends Publisher<T>> work, int attempt) {
-        return runOnce(work).onErrorResume(raw -> {
+    private <T> Mono<List<T>> attemptWithRetries(String unit, Function<Tx, ? extends Publisher<T>> work,
+                                                 boolean transactional, int attempt) {
+        return (transactional ? runOnce(work) : runAutocommit(work)).onErrorResume(raw -> {
             FlowFabricException error = SqlErrors.map(raw);
             if (!SqlErrors.isRetriedContention(error)) {
                 return Mono.error(error);
@@ -96,7 +111,7 @@ public final class Database {
             }
             long cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * (long) Math.pow(3, attempt - 1));
             long delay = ThreadLocalRandom.current().nextLong(cap + 1);
-            return Mono.delay(Duration.ofMillis(delay)).then(attemptWithRetries(unit, work, attempt + 1));
+            return Mono.delay(Duration.ofMillis(delay)).then(attemptWithRetries(unit, work, transactional, attempt + 1));
         });
     }
 
@@ -122,6 +137,24 @@ public final class Database {
                 Database::release,
                 (connection, error) -> rollbackAndRelease(connection),
                 Database::rollbackAndRelease);
+    }
+
+    private <T> Mono<List<T>> runAutocommit(Function<Tx, ? extends Publisher<T>> work) {
+        return Mono.usingWhen(
+                Mono.from(pool.create()),
+                connection -> {
+                    Tx tx = new Tx(connection);
+                    Mono<Void> prepare = clockOffsetMs == null ? Mono.empty()
+                            : tx.setClockOffset(clockOffsetMs.getAsLong());
+                    return prepare
+                            .then(Flux.from(work.apply(tx)).collectList())
+                            .flatMap(results -> tx.flushNotifications()
+                                    .doOnSuccess(v -> publishCommit(tx.channelsToNotify()))
+                                    .thenReturn(results));
+                },
+                Database::release,
+                (connection, error) -> release(connection),
+                Database::release);
     }
 
     private void publishCommit(Set<String> notified) {

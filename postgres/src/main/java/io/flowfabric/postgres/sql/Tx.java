@@ -21,9 +21,20 @@ public final class Tx {
 
     private final Connection connection;
     private final Set<String> channels = new LinkedHashSet<>();
+    private final Set<String> sentInStatement = new LinkedHashSet<>();
 
     Tx(Connection connection) {
         this.connection = connection;
+    }
+
+    /**
+     * For a statement that sends its own {@code pg_notify} (so a unit can be one autocommit statement): returns the
+     * channels as an array to bind, and remembers them for the engine's local commit feed. Notifications are still
+     * delivered only if the statement's transaction commits.
+     */
+    public String[] notifiedInStatement(java.util.Collection<String> names) {
+        sentInStatement.addAll(names);
+        return names.toArray(String[]::new);
     }
 
     /** Runs a query and maps every row; values are bound in order to {@code $1, $2, ...}. */
@@ -49,9 +60,11 @@ public final class Tx {
         channels.add(channel);
     }
 
-    /** The channels this transaction notifies on commit (a copy). */
+    /** The channels this unit notified or will notify on commit (a copy). */
     Set<String> channelsToNotify() {
-        return Set.copyOf(channels);
+        Set<String> all = new LinkedHashSet<>(channels);
+        all.addAll(sentInStatement);
+        return Set.copyOf(all);
     }
 
     Mono<Void> flushNotifications() {
@@ -63,7 +76,9 @@ public final class Tx {
     }
 
     Mono<Void> setClockOffset(long offsetMs) {
-        return query("SELECT set_config('flowfabric.clock_offset_ms', $1, true)", row -> 1,
+        // Session-level, so it also holds for autocommit units; every unit of an engine with a test clock sets it
+        // first, so a pooled connection never carries a stale value into another unit.
+        return query("SELECT set_config('flowfabric.clock_offset_ms', $1, false)", row -> 1,
                 Long.toString(offsetMs)).then();
     }
 

@@ -1,6 +1,5 @@
 package io.flowfabric.postgres.streams;
 
-import io.flowfabric.core.error.FlowFabricException;
 import io.flowfabric.core.error.ValidationException;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.lease.LeaseFence;
@@ -31,19 +30,26 @@ import reactor.util.retry.Retry;
 /** {@link StreamOperations} on PostgreSQL; see the interface for the contract and the package for the design. */
 final class PgStreamOperations implements StreamOperations {
 
-    /** The poll fallback of tails and follows (spec 09 §6). */
-    static final Duration POLL = Duration.ofSeconds(1);
     private static final Duration MAX_BLOCK = Duration.ofMinutes(5);
+    /** Longest single wait of a parked follow before it looks again on its own. */
+    private static final Duration FOLLOW_PARK = Duration.ofMinutes(5);
+
+    /** Retries follow reads that failed for a reason that may pass (transport, pool exhaustion, contention). */
+    private static final Retry TRANSIENT = Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100))
+            .maxBackoff(Duration.ofSeconds(5))
+            .filter(e -> SqlErrors.map(e).retryable());
 
     private final StreamAppender appender;
     private final StreamReader reader;
+    private final StreamWatch watch;
     private final Channels channels;
     private final @Nullable NotificationHub hub;
 
-    PgStreamOperations(StreamAppender appender, StreamReader reader, Channels channels,
+    PgStreamOperations(StreamAppender appender, StreamReader reader, StreamWatch watch, Channels channels,
                        @Nullable NotificationHub hub) {
         this.appender = appender;
         this.reader = reader;
+        this.watch = watch;
         this.channels = channels;
         this.hub = hub;
     }
@@ -70,7 +76,8 @@ final class PgStreamOperations implements StreamOperations {
             checkStream(executionId, attemptIndex, visibility);
             checkCount(count);
             return new FrameId[] {lowerBoundInclusive(from), upperBoundInclusive(to)};
-        }).flatMap(bounds -> reader.read(executionId, attemptIndex, bounds[0], bounds[1], count, visibility));
+        }).flatMap(bounds -> reader.read(executionId, attemptIndex, bounds[0], bounds[1], count, visibility))
+                .map(StreamReader.Batch::frames);
     }
 
     @Override
@@ -94,7 +101,8 @@ final class PgStreamOperations implements StreamOperations {
             return at.id();
         }).flatMap(position -> {
             if (block.isZero()) {
-                return reader.read(executionId, attemptIndex, position, StreamReader.MAX_ID, count, visibility);
+                return reader.read(executionId, attemptIndex, position, StreamReader.MAX_ID, count, visibility)
+                        .map(StreamReader.Batch::frames);
             }
             long deadline = System.nanoTime() + block.toNanos();
             // Armed before the first read, so an append committed between that read and the park still wakes us.
@@ -106,12 +114,13 @@ final class PgStreamOperations implements StreamOperations {
 
     private Mono<StreamFrames> tailUntil(ExecutionId id, int attemptIndex, FrameId after, int count,
                                          Visibility visibility, long deadlineNanos, Waiter waiter) {
-        return reader.read(id, attemptIndex, after, StreamReader.MAX_ID, count, visibility).flatMap(result -> {
+        return reader.read(id, attemptIndex, after, StreamReader.MAX_ID, count, visibility).flatMap(batch -> {
+            StreamFrames result = batch.frames();
             long remaining = deadlineNanos - System.nanoTime();
             if (!result.isEmpty() || result.closed() || remaining <= 0) {
                 return Mono.just(result);
             }
-            return waiter.await(Duration.ofNanos(Math.min(remaining, POLL.toNanos())))
+            return park(new StreamWatch.Key(id, attemptIndex), batch.seen(), waiter, Duration.ofNanos(remaining))
                     .then(Mono.defer(() -> tailUntil(id, attemptIndex, after, count, visibility, deadlineNanos,
                             waiter)));
         });
@@ -126,21 +135,28 @@ final class PgStreamOperations implements StreamOperations {
                 throw new ValidationException(ValidationException.Kind.INVALID_CURSOR, "from is required");
             }
         }).thenMany(Flux.usingWhen(Waiter.arm(hub, List.of(channels.stream(executionId, attemptIndex))),
-                waiter -> startPosition(executionId, attemptIndex, from).flatMapMany(start ->
-                        Flux.<StreamFrame>create(sink -> new StreamFollower(sink, waiter, POLL, start,
-                                (after, limit) -> reader.read(executionId, attemptIndex, after, StreamReader.MAX_ID,
-                                        limit, visibility).retryWhen(TRANSIENT)).start(),
-                                FluxSink.OverflowStrategy.BUFFER)),
+                waiter -> startPosition(executionId, attemptIndex, from).flatMapMany(start -> {
+                    StreamWatch.Key key = new StreamWatch.Key(executionId, attemptIndex);
+                    return Flux.<StreamFrame>create(sink -> new StreamFollower(sink, start,
+                                    (after, limit) -> reader.read(executionId, attemptIndex, after,
+                                            StreamReader.MAX_ID, limit, visibility).retryWhen(TRANSIENT),
+                                    seen -> park(key, seen, waiter, FOLLOW_PARK)).start(),
+                            FluxSink.OverflowStrategy.BUFFER);
+                }),
                 waiter -> Mono.fromRunnable(waiter::dispose)));
     }
 
-    /** Retries reads that failed for a reason that may pass (transport, pool exhaustion, contention). */
-    private static final Retry TRANSIENT = Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100))
-            .maxBackoff(Duration.ofSeconds(5))
-            .filter(e -> {
-                FlowFabricException mapped = SqlErrors.map(e);
-                return mapped.retryable();
-            });
+    /**
+     * Waits, holding no connection, until the stream's channel is notified (or the listener reconnects), the
+     * engine's shared poll fallback sees the stream differ from {@code seen}, or {@code timeout} passes.
+     *
+     * <p>When the poll fallback wins, the waiter's cancelled wait may swallow a notification that arrives before the
+     * next park; the poll fallback then still notices that change within one interval, which is the same guarantee
+     * a lost notification gets.
+     */
+    private Mono<Boolean> park(StreamWatch.Key key, StreamWatch.Signature seen, Waiter waiter, Duration timeout) {
+        return Mono.firstWithSignal(waiter.await(timeout), watch.changed(key, seen));
+    }
 
     private Mono<FrameId> startPosition(ExecutionId id, int attemptIndex, StreamCursor from) {
         if (from instanceof StreamCursor.At at) {

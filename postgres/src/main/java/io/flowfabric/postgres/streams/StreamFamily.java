@@ -7,6 +7,7 @@ import io.flowfabric.postgres.reconcile.ReconcilerJob;
 import io.flowfabric.postgres.sql.Channels;
 import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.SqlTemplate;
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -19,6 +20,8 @@ public final class StreamFamily {
 
     /** Default {@code maxConcurrentStreamReads} (spec 09 §6). */
     public static final int DEFAULT_MAX_CONCURRENT_READS = 64;
+    /** The poll fallback of parked tails and follows (spec 09 §6). */
+    static final Duration POLL_FALLBACK = Duration.ofSeconds(1);
     /** Default {@code stream_ttl} batch (spec 08 §2). */
     public static final int DEFAULT_TTL_BATCH = 5000;
 
@@ -43,7 +46,7 @@ public final class StreamFamily {
         Objects.requireNonNull(fences, "fences");
         ReadGate gate = new ReadGate(maxConcurrentStreamReads);
         this.operations = new PgStreamOperations(new StreamAppender(db, sql, channels, fences),
-                new StreamReader(db, sql, gate), channels, hub);
+                new StreamReader(db, sql, gate), new StreamWatch(db, sql, POLL_FALLBACK), channels, hub);
         this.ttlJob = new StreamTtlJob(db, sql, DEFAULT_TTL_BATCH);
     }
 

@@ -3,11 +3,13 @@ package io.flowfabric.postgres.streams;
 import io.flowfabric.core.streams.FrameId;
 import io.flowfabric.core.streams.StreamFrame;
 import io.flowfabric.core.streams.StreamFrames;
-import io.flowfabric.postgres.notify.Waiter;
-import java.time.Duration;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 
@@ -17,7 +19,7 @@ import reactor.core.publisher.Mono;
  * <p>At most one step runs at a time: a read of min(outstanding demand, {@value #MAX_BATCH}) frames after the
  * position, or a park on the waiter. A step starts only while the subscriber has outstanding demand, so every frame
  * read can be emitted at once and the loop never holds more than one batch. After a full batch it reads again at
- * once; after a partial or empty one it parks (holding no connection) until a wake or the poll interval. A read that
+ * once; after a partial or empty one it parks (holding no connection) until a wake or the poll fallback. A read that
  * sees the stream closed and returns fewer frames than asked for has emitted the last frame: the loop completes.
  *
  * <p>Thread-safe: demand arrives on the subscriber's thread, results on driver threads; the step flag is guarded by
@@ -29,25 +31,25 @@ final class StreamFollower {
     static final int MAX_BATCH = 256;
 
     private final FluxSink<StreamFrame> sink;
-    private final Waiter waiter;
-    private final Duration poll;
-    private final BiFunction<FrameId, Integer, Mono<StreamFrames>> read;
+    private final BiFunction<FrameId, Integer, Mono<StreamReader.Batch>> read;
+    private final Function<StreamWatch.Signature, Mono<Boolean>> park;
     private final Disposable.Swap current = Disposables.swap();
     private FrameId position;
     private boolean stepping;
-    private boolean parkNext;
+    private StreamWatch.@Nullable Signature parkOn;
     private boolean done;
 
     /**
      * @param read reads at most the given number of frames after the given position (transient errors already
      *             retried)
+     * @param park waits, holding no connection, until something may have changed since a read saw the signature
      */
-    StreamFollower(FluxSink<StreamFrame> sink, Waiter waiter, Duration poll, FrameId start,
-                   BiFunction<FrameId, Integer, Mono<StreamFrames>> read) {
+    StreamFollower(FluxSink<StreamFrame> sink, FrameId start,
+                   BiFunction<FrameId, Integer, Mono<StreamReader.Batch>> read,
+                   Function<StreamWatch.Signature, Mono<Boolean>> park) {
         this.sink = sink;
-        this.waiter = waiter;
-        this.poll = poll;
         this.read = read;
+        this.park = park;
         this.position = start;
     }
 
@@ -58,22 +60,17 @@ final class StreamFollower {
     }
 
     private void drain() {
-        boolean park;
-        long demand;
+        StreamWatch.Signature seen;
         synchronized (this) {
-            if (stepping || done) {
-                return;
-            }
-            demand = sink.requestedFromDownstream();
-            if (demand <= 0) {
+            if (stepping || done || sink.requestedFromDownstream() <= 0) {
                 return;
             }
             stepping = true;
-            park = parkNext;
-            parkNext = false;
+            seen = parkOn;
+            parkOn = null;
         }
-        if (park) {
-            current.replace(waiter.await(poll).subscribe(woken -> readStep(), this::fail));
+        if (seen != null) {
+            run(park.apply(seen), woken -> readStep());
         } else {
             readStep();
         }
@@ -82,10 +79,31 @@ final class StreamFollower {
     private void readStep() {
         long demand = sink.requestedFromDownstream();
         int limit = (int) Math.max(1, Math.min(demand, MAX_BATCH));
-        current.replace(read.apply(position, limit).subscribe(batch -> emit(batch, limit), this::fail));
+        run(read.apply(position, limit), batch -> emit(batch, limit));
     }
 
-    private void emit(StreamFrames batch, int limit) {
+    /**
+     * Subscribes to one step, registering it for cancellation before it can signal: a step that completes
+     * synchronously starts the next one, which must not be overwritten by the registration of this one.
+     */
+    private <T> void run(Mono<T> step, Consumer<T> onValue) {
+        BaseSubscriber<T> subscriber = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnNext(T value) {
+                onValue.accept(value);
+            }
+
+            @Override
+            protected void hookOnError(Throwable error) {
+                fail(error);
+            }
+        };
+        current.replace(subscriber);
+        step.subscribe(subscriber);
+    }
+
+    private void emit(StreamReader.Batch result, int limit) {
+        StreamFrames batch = result.frames();
         for (StreamFrame frame : batch.frames()) {
             position = frame.id();
             sink.next(frame);
@@ -93,7 +111,7 @@ final class StreamFollower {
         boolean finished = batch.closed() && batch.frames().size() < limit;
         synchronized (this) {
             stepping = false;
-            parkNext = batch.frames().size() < limit;
+            parkOn = batch.frames().size() < limit ? result.seen() : null;
             done = finished;
         }
         if (finished) {

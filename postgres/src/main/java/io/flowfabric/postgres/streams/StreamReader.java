@@ -42,13 +42,15 @@ final class StreamReader {
 
     private static final String READ = """
             WITH st AS (
-              SELECT a.ended_at_ms, a.end_reason
+              SELECT a.ended_at_ms, a.end_reason, coalesce(m.next_seq, 1) AS next_seq
               FROM {s}.ff_exec_core e
               LEFT JOIN {s}.ff_attempt a
                 ON a.partition_key = e.partition_key AND a.execution_id = e.execution_id AND a.attempt_index = $3
+              LEFT JOIN {s}.ff_stream_meta m
+                ON m.partition_key = e.partition_key AND m.execution_id = e.execution_id AND m.attempt_index = $3
               WHERE e.partition_key = $1 AND e.execution_id = $2
             )
-            SELECT st.ended_at_ms, st.end_reason, f.seq, f.ts_ms, f.mode, f.frame_type, f.encoding, f.payload,
+            SELECT st.ended_at_ms, st.end_reason, st.next_seq, f.seq, f.ts_ms, f.mode, f.frame_type, f.encoding, f.payload,
                    f.correlation_id
             FROM st LEFT JOIN LATERAL (
               SELECT fr.seq, fr.ts_ms, fr.mode, fr.frame_type, fr.encoding, fr.payload, fr.correlation_id
@@ -95,8 +97,16 @@ final class StreamReader {
         this.summarySql = sql.render(SUMMARY);
     }
 
-    /** One row of a read: the attempt's end (same on every row) and a frame, absent on the row of an empty read. */
-    private record Row(@Nullable Long endedAtMs, @Nullable String endReason, @Nullable StreamFrame frame) {
+    /**
+     * One row of a read: the attempt's end and the stream's next seq (the same on every row) and a frame, absent on
+     * the row of an empty read.
+     */
+    private record Row(@Nullable Long endedAtMs, @Nullable String endReason, long nextSeq,
+                       @Nullable StreamFrame frame) {
+    }
+
+    /** A read's result and the stream's signature in the same snapshot, for parking on the {@link StreamWatch}. */
+    record Batch(StreamFrames frames, StreamWatch.Signature seen) {
     }
 
     /**
@@ -104,8 +114,8 @@ final class StreamReader {
      *
      * @throws NotFoundException (signalled) when the execution does not exist
      */
-    Mono<StreamFrames> read(ExecutionId id, int attemptIndex, FrameId after, FrameId upTo, int limit,
-                            Visibility visibility) {
+    Mono<Batch> read(ExecutionId id, int attemptIndex, FrameId after, FrameId upTo, int limit,
+                     Visibility visibility) {
         return gate.run(() -> db.inTransaction("stream_read", tx -> tx.query(readSql, StreamReader::row,
                                 (short) id.partition(), id.uuid(), attemptIndex, after.tsMs(), after.seq(),
                                 upTo.tsMs(), upTo.seq(), visibility == Visibility.ALL, limit))
@@ -121,18 +131,20 @@ final class StreamReader {
                         }
                     }
                     Row first = rows.get(0);
-                    return new StreamFrames(frames,
+                    return new Batch(new StreamFrames(frames,
                             first.endedAtMs() == null ? null : Instant.ofEpochMilli(first.endedAtMs()),
-                            first.endReason() == null ? null : EndReason.fromLiteral(first.endReason()));
+                            first.endReason() == null ? null : EndReason.fromLiteral(first.endReason())),
+                            new StreamWatch.Signature(first.nextSeq(), first.endedAtMs() != null));
                 });
     }
 
     private static Row row(Readable r) {
         Long endedAt = r.get("ended_at_ms", Long.class);
         String reason = r.get("end_reason", String.class);
+        long nextSeq = r.get("next_seq", Long.class);
         Long seq = r.get("seq", Long.class);
         if (seq == null) {
-            return new Row(endedAt, reason, null);
+            return new Row(endedAt, reason, nextSeq, null);
         }
         ByteBuffer payload = r.get("payload", ByteBuffer.class);
         byte[] bytes = new byte[payload == null ? 0 : payload.remaining()];
@@ -142,7 +154,7 @@ final class StreamReader {
         StreamFrame frame = new StreamFrame(new FrameId(r.get("ts_ms", Long.class), seq),
                 FrameMode.fromLiteral(r.get("mode", String.class)), r.get("frame_type", String.class), bytes,
                 r.get("encoding", String.class), r.get("correlation_id", String.class));
-        return new Row(endedAt, reason, frame);
+        return new Row(endedAt, reason, nextSeq, frame);
     }
 
     /** The id of the stream's last allocated frame ({@link FrameId#ZERO} before the first append). */
