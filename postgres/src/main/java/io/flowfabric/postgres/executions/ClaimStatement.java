@@ -24,6 +24,7 @@ import reactor.core.publisher.Flux;
  * locks them {@code FOR UPDATE SKIP LOCKED}, grants each a lease (epoch + 1, a fresh random lease id), applies the
  * attempt effect of 01 §6.1 (new attempt, reclaim attempt, or continuation of a paused one) and writes the
  * {@code acquired} / {@code reclaimed} lease events. Its cost does not grow with the number of logical partitions.
+ * It sends its own notifications, so it runs as one autocommit statement.
  */
 final class ClaimStatement {
 
@@ -106,9 +107,12 @@ final class ClaimStatement {
                      $6, $7, u.lease_expires_at_ms, NULL, ($8::text[])[u.rn]
               FROM upd u ORDER BY u.rn
               RETURNING 1
+            ), n AS (
+              SELECT pg_notify(c, '') FROM unnest($9::text[]) AS c WHERE EXISTS (SELECT 1 FROM upd)
             )
             SELECT u.*, coalesce(na.attempt_id, ra.attempt_id) AS attempt_id,
-                   coalesce(na.attempt_type, ra.attempt_type) AS attempt_type
+                   coalesce(na.attempt_type, ra.attempt_type) AS attempt_type,
+                   (SELECT count(*) FROM n) AS notified
             FROM upd u
             LEFT JOIN new_attempt na ON na.partition_key = u.partition_key AND na.execution_id = u.execution_id
             LEFT JOIN resumed_attempt ra ON ra.partition_key = u.partition_key AND ra.execution_id = u.execution_id
@@ -126,7 +130,7 @@ final class ClaimStatement {
      * @param capabilities the worker's capability tokens, sorted and distinct
      */
     Flux<ClaimedExecution> run(Tx tx, List<String> lanes, List<String> capabilities, int n, long leaseTtlMs,
-                               String workerId, String workerInstanceId) {
+                               String workerId, String workerInstanceId, List<String> notify) {
         UUID[] leaseIds = new UUID[n];
         String[] fingerprints = new String[n];
         for (int i = 0; i < n; i++) {
@@ -136,7 +140,7 @@ final class ClaimStatement {
         }
         return tx.query(sql, r -> read(r, leaseTtlMs, workerInstanceId),
                 lanes.toArray(String[]::new), capabilities.toArray(String[]::new), n, leaseIds, leaseTtlMs,
-                workerId, workerInstanceId, fingerprints);
+                workerId, workerInstanceId, fingerprints, tx.notifiedInStatement(notify));
     }
 
     private static ClaimedExecution read(Readable r, long leaseTtlMs, String workerInstanceId) {

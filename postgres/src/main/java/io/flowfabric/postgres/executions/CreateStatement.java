@@ -58,28 +58,47 @@ final class CreateStatement {
                    last_mutation_at_ms = {s}.now_ms()
             WHERE partition_key = $1 AND flow_id = $2""";
 
+    /**
+     * The insert, with the deadline and delay checked against the database clock in the same statement (nothing is
+     * inserted when they fail) and the ready notification sent by the statement itself when the new execution is
+     * eligible ($23: the channels; empty when the caller notifies). One row always comes back: the checks, and the
+     * inserted row's state when one was inserted (none: the id already existed).
+     */
     private static final String INSERT = """
             WITH d AS (
               SELECT {s}.now_ms() AS now_ms,
                      coalesce($18::bigint, {s}.now_ms() + $19::bigint) AS delay_until_ms,
                      coalesce($20::bigint, {s}.now_ms() + $21::bigint) AS deadline_at_ms
+            ), v AS (
+              SELECT d.*, (d.deadline_at_ms IS NULL OR d.deadline_at_ms > d.now_ms) AS deadline_after_now,
+                     (d.deadline_at_ms IS NULL OR d.deadline_at_ms - d.now_ms <= $22::bigint) AS deadline_in_range,
+                     (d.delay_until_ms IS NULL OR d.delay_until_ms - d.now_ms <= $22::bigint) AS delay_in_range
+              FROM d
+            ), ins AS (
+              INSERT INTO {s}.ff_exec_core (partition_key, execution_id, namespace, lane_id, execution_kind, flow_id,
+                  creator_identity, idempotency_key, input_payload, input_encoding, priority, required_capabilities,
+                  budget_ids, quota_policy_id, policy, tags, instance_tag,
+                  lifecycle_phase, ownership_state, eligibility_state, blocking_reason, terminal_outcome,
+                  attempt_state, attempt_count, current_attempt_index, retry_count, replay_count, lease_reclaim_count,
+                  signal_count, lease_epoch, created_at_ms, last_mutation_at_ms, delay_until_ms, deadline_at_ms)
+              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13::uuid[], $14, $15::jsonb,
+                     $16::jsonb, $17,
+                     'runnable', 'unowned',
+                     CASE WHEN v.delay_until_ms > v.now_ms THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+                     CASE WHEN v.delay_until_ms > v.now_ms THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
+                     'none', 'pending_first_attempt', 0, NULL, 0, 0, 0, 0, 0, v.now_ms, v.now_ms,
+                     CASE WHEN v.delay_until_ms > v.now_ms THEN v.delay_until_ms END, v.deadline_at_ms
+              FROM v
+              WHERE v.deadline_after_now AND v.deadline_in_range AND v.delay_in_range
+              ON CONFLICT (partition_key, execution_id) DO NOTHING
+              RETURNING public_state, eligibility_state
+            ), n AS (
+              SELECT pg_notify(c, '') FROM unnest($23::text[]) AS c
+              WHERE EXISTS (SELECT 1 FROM ins WHERE eligibility_state = 'eligible_now')
             )
-            INSERT INTO {s}.ff_exec_core (partition_key, execution_id, namespace, lane_id, execution_kind, flow_id,
-                creator_identity, idempotency_key, input_payload, input_encoding, priority, required_capabilities,
-                budget_ids, quota_policy_id, policy, tags, instance_tag,
-                lifecycle_phase, ownership_state, eligibility_state, blocking_reason, terminal_outcome, attempt_state,
-                attempt_count, current_attempt_index, retry_count, replay_count, lease_reclaim_count, signal_count,
-                lease_epoch, created_at_ms, last_mutation_at_ms, delay_until_ms, deadline_at_ms)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13::uuid[], $14, $15::jsonb,
-                   $16::jsonb, $17,
-                   'runnable', 'unowned',
-                   CASE WHEN d.delay_until_ms > d.now_ms THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
-                   CASE WHEN d.delay_until_ms > d.now_ms THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
-                   'none', 'pending_first_attempt', 0, NULL, 0, 0, 0, 0, 0, d.now_ms, d.now_ms,
-                   CASE WHEN d.delay_until_ms > d.now_ms THEN d.delay_until_ms END, d.deadline_at_ms
-            FROM d
-            ON CONFLICT (partition_key, execution_id) DO NOTHING
-            RETURNING public_state, eligibility_state, created_at_ms, deadline_at_ms, delay_until_ms""";
+            SELECT v.deadline_after_now, v.deadline_in_range, v.delay_in_range, i.public_state, i.eligibility_state,
+                   (SELECT count(*) FROM n) AS notified
+            FROM v LEFT JOIN ins i ON true""";
 
     private static final String EXISTING_STATE = """
             SELECT public_state FROM {s}.ff_exec_core WHERE partition_key = $1 AND execution_id = $2""";
@@ -193,8 +212,31 @@ final class CreateStatement {
                 });
     }
 
-    private Mono<CreateResult> insertExecution(Tx tx, ValidCreate c, java.util.function.Consumer<String> onReady) {
-        return tx.query(insert, Inserted::read,
+    /**
+     * Whether the request needs nothing but the insert: no idempotency key, budgets, quota, flow or dependencies, and
+     * a lane already known. Such a create runs as one autocommit statement ({@link #runSimple}).
+     */
+    boolean simple(ValidCreate c) {
+        return c.idempotencyKey() == null && c.budgetIds().isEmpty() && c.quotaPolicyId() == null
+                && c.flowId() == null && c.dependsOn().isEmpty() && c.dependsOnPolicy() == null
+                && knownLanes.contains(c.lane());
+    }
+
+    /** The whole create as one statement that notifies the lane itself. */
+    Mono<CreateResult> runSimple(Tx tx, ValidCreate c, String readyChannel) {
+        return insert(tx, c, List.of(readyChannel))
+                .flatMap(ins -> ins.publicState() == null ? Mono.empty()
+                        : Mono.just((CreateResult) new CreateResult.Created(c.id(), ins.publicState())));
+    }
+
+    /** The state of an execution whose id was already taken (a {@code Duplicate}). */
+    Mono<CreateResult> duplicate(Tx tx, ValidCreate c) {
+        return tx.queryOne(existingState, r -> (CreateResult) new CreateResult.Duplicate(c.id(),
+                PublicState.fromLiteral(r.get("public_state", String.class))), c.id().partition(), c.id().uuid());
+    }
+
+    private Mono<Inserted> insert(Tx tx, ValidCreate c, List<String> notify) {
+        return tx.queryOne(insert, Inserted::read,
                         c.id().partition(), c.id().uuid(), c.namespace(), c.lane(), c.executionKind(),
                         Bind.nullable(c.flowId() == null ? null : c.flowId().uuid(), UUID.class),
                         Bind.nullable(c.creatorIdentity(), String.class),
@@ -206,41 +248,46 @@ final class CreateStatement {
                         c.policyJson(), JsonText.tags(c.tags()),
                         Bind.nullable(c.instanceTag(), String.class),
                         Bind.nullable(c.delayUntilMs(), Long.class), Bind.nullable(c.delayForMs(), Long.class),
-                        Bind.nullable(c.deadlineAtMs(), Long.class), Bind.nullable(c.deadlineAfterMs(), Long.class))
-                .next()
-                .flatMap(ins -> afterInsert(tx, c, ins, onReady))
-                .switchIfEmpty(Mono.defer(() -> tx.queryOne(existingState,
-                        r -> (CreateResult) new CreateResult.Duplicate(c.id(),
-                                PublicState.fromLiteral(r.get("public_state", String.class))),
-                        c.id().partition(), c.id().uuid())));
+                        Bind.nullable(c.deadlineAtMs(), Long.class), Bind.nullable(c.deadlineAfterMs(), Long.class),
+                        MAX_AHEAD_MS, tx.notifiedInStatement(notify))
+                .flatMap(ins -> {
+                    // Deadlines and absolute delays are judged on the database clock; when they fail nothing was
+                    // inserted.
+                    if (!ins.deadlineAfterNow()) {
+                        return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                                "deadline must be after the database's now"));
+                    }
+                    if (!ins.deadlineInRange()) {
+                        return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                                "deadline may be at most 365 days ahead"));
+                    }
+                    if (!ins.delayInRange()) {
+                        return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                                "delay may be at most 365 days"));
+                    }
+                    return Mono.just(ins);
+                });
     }
 
-    private record Inserted(PublicState publicState, boolean eligible, long createdAtMs, Long deadlineAtMs,
-                            Long delayUntilMs) {
+    private Mono<CreateResult> insertExecution(Tx tx, ValidCreate c, java.util.function.Consumer<String> onReady) {
+        return insert(tx, c, List.of())
+                .flatMap(ins -> ins.publicState() == null ? duplicate(tx, c) : afterInsert(tx, c, ins, onReady));
+    }
+
+    private record Inserted(boolean deadlineAfterNow, boolean deadlineInRange, boolean delayInRange,
+                            @org.jspecify.annotations.Nullable PublicState publicState, boolean eligible) {
         static Inserted read(io.r2dbc.spi.Readable r) {
-            return new Inserted(PublicState.fromLiteral(r.get("public_state", String.class)),
-                    "eligible_now".equals(r.get("eligibility_state", String.class)),
-                    r.get("created_at_ms", Long.class), r.get("deadline_at_ms", Long.class),
-                    r.get("delay_until_ms", Long.class));
+            String state = r.get("public_state", String.class);
+            return new Inserted(Boolean.TRUE.equals(r.get("deadline_after_now", Boolean.class)),
+                    Boolean.TRUE.equals(r.get("deadline_in_range", Boolean.class)),
+                    Boolean.TRUE.equals(r.get("delay_in_range", Boolean.class)),
+                    state == null ? null : PublicState.fromLiteral(state),
+                    "eligible_now".equals(r.get("eligibility_state", String.class)));
         }
     }
 
     private Mono<CreateResult> afterInsert(Tx tx, ValidCreate c, Inserted ins,
                                            java.util.function.Consumer<String> onReady) {
-        // Deadlines and absolute delays are judged on the database clock, inside the transaction; a failure here
-        // rolls the insert back, so nothing is written.
-        if (ins.deadlineAtMs() != null && ins.deadlineAtMs() <= ins.createdAtMs()) {
-            return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
-                    "deadline must be after the database's now"));
-        }
-        if (ins.deadlineAtMs() != null && ins.deadlineAtMs() - ins.createdAtMs() > MAX_AHEAD_MS) {
-            return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
-                    "deadline may be at most 365 days ahead"));
-        }
-        if (ins.delayUntilMs() != null && ins.delayUntilMs() - ins.createdAtMs() > MAX_AHEAD_MS) {
-            return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
-                    "delay may be at most 365 days"));
-        }
         Mono<Long> flowBump = c.flowId() == null ? Mono.just(0L)
                 : tx.update(bumpFlow, c.id().partition(), c.flowId().uuid());
         Mono<Long> lane = knownLanes.contains(c.lane()) ? Mono.just(0L) : tx.update(insertLane, c.lane());

@@ -164,9 +164,23 @@ final class PgExecutionOperations implements ExecutionOperations {
     @Override
     public Mono<CreateResult> createExecution(CreateExecution request) {
         return Mono.fromCallable(() -> ValidCreate.of(request, settings.maxInputBytes(), settings.instanceTagKey()))
-                .flatMap(valid -> db.inTransactionOne("create",
-                                tx -> create.run(tx, valid, lane -> tx.notifyOnCommit(settings.channels().ready(lane))))
-                        .doOnNext(result -> create.laneCommitted(valid.lane())));
+                .flatMap(valid -> {
+                    if (create.simple(valid)) {
+                        // One autocommit statement; an id already taken falls back to reading the existing state.
+                        return db.<CreateResult>autocommitOne("create",
+                                        tx -> create.runSimple(tx, valid, settings.channels().ready(valid.lane())))
+                                .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("create",
+                                        tx -> create.duplicate(tx, valid))));
+                    }
+                    return db.inTransactionOne("create",
+                                    tx -> create.run(tx, valid, lane -> tx.notifyOnCommit(settings.channels().ready(lane))))
+                            .doOnNext(result -> {
+                                // A Duplicate returns before the lane insert: only a Created proves the lane row.
+                                if (result.created()) {
+                                    create.laneCommitted(valid.lane());
+                                }
+                            });
+                });
     }
 
     // ---------------------------------------------------------------- single-execution reads

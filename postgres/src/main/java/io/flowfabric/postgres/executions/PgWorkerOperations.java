@@ -115,7 +115,8 @@ final class PgWorkerOperations implements WorkerOperations {
         request.lanes().forEach(InputRules::lane);
         InputRules.workerId("workerId", request.workerId());
         InputRules.workerId("workerInstanceId", request.workerInstanceId());
-        List<String> capabilities = InputRules.capabilities(request.capabilities());
+        // A worker's offer is limited by count only (09 §4); the byte total applies to required capabilities.
+        List<String> capabilities = InputRules.workerCapabilities(request.capabilities());
         Duration ttl = request.effectiveLeaseTtl();
         InputRules.durationInRange("leaseTtl", ttl, MIN_LEASE_TTL, MAX_LEASE_TTL,
                 ValidationException.Kind.INVALID_INPUT);
@@ -169,16 +170,9 @@ final class PgWorkerOperations implements WorkerOperations {
     }
 
     private Flux<ClaimedExecution> claimOnce(ValidClaim c, int n) {
-        return db.inTransaction("claim",
-                        tx -> claim.run(tx, c.lanes(), c.capabilities(), n, c.leaseTtlMs(), c.workerId(),
-                                        c.workerInstanceId())
-                                .collectList()
-                                .doOnNext(list -> {
-                                    if (!list.isEmpty() && settings.notifyLeaseEvents()) {
-                                        tx.notifyOnCommit(settings.channels().lease());
-                                    }
-                                })
-                                .flatMapIterable(list -> list))
+        List<String> notify = settings.notifyLeaseEvents() ? List.of(settings.channels().lease()) : List.of();
+        return db.autocommit("claim", tx -> claim.run(tx, c.lanes(), c.capabilities(), n, c.leaseTtlMs(),
+                        c.workerId(), c.workerInstanceId(), notify))
                 .collectList()
                 .doOnNext(list -> metrics.claimBatch(list.size()))
                 .flatMapIterable(list -> list);

@@ -92,6 +92,11 @@ public final class Database {
         return run(unit, work, false).singleOrEmpty();
     }
 
+    /** {@link #autocommitOne} for a statement that returns several rows. */
+    public <T> Flux<T> autocommit(String unit, Function<Tx, ? extends Publisher<T>> work) {
+        return run(unit, work, false);
+    }
+
     /** {@link #inTransaction} for work that emits at most one value. */
     public <T> Mono<T> inTransactionOne(String unit, Function<Tx, ? extends Mono<T>> work) {
         return inTransaction(unit, work).singleOrEmpty();

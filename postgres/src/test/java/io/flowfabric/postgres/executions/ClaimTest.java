@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,13 +121,20 @@ class ClaimTest {
         ClaimRequest noWait = ClaimRequest.builder("w", "w-1").lane(lane).maxWait(Duration.ZERO).build();
         ClaimRequest shortWait = ClaimRequest.builder("w", "w-1").lane(lane).maxWait(Duration.ofMillis(500)).build();
 
+        int channelsBefore = engine.listenerChannels();
+
         Duration immediate = StepVerifier.create(engine.workers().claim(noWait)).expectComplete()
                 .verify(ExecTestSupport.TIMEOUT);
-        Duration waited = StepVerifier.create(engine.workers().claim(shortWait)).expectComplete()
+        Duration waited = StepVerifier.create(engine.workers().claim(shortWait))
+                .then(() -> Awaitility.await().atMost(Duration.ofMillis(400))
+                        .until(() -> engine.listenerChannels() == channelsBefore + 1))
+                .expectComplete()
                 .verify(ExecTestSupport.TIMEOUT);
 
         assertThat(immediate).isLessThan(Duration.ofMillis(400));
         assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(450)).isLessThan(Duration.ofMillis(1500));
+        // The lane's ready channel is released when the claim ends.
+        Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> engine.listenerChannels() == channelsBefore);
         assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_lease_event le JOIN flowfabric.ff_exec_core e"
                 + " USING (partition_key, execution_id) WHERE e.lane_id = ?", lane)).isZero();
     }
@@ -151,6 +159,40 @@ class ClaimTest {
                 .orElseThrow();
         assertThat(claimed[0].executionId().uuid()).isEqualTo(onlyInLane);
         assertThat(claimed[0].kind()).isEqualTo(HandleKind.FRESH);
+    }
+
+    @Test
+    @DisplayName("CL-07 a claim parked with maxWait 5 s is woken by a ready notification from another engine well before its poll interval, holding no pooled connection while parked")
+    void parkedClaimWokenByNotification() {
+        String lane = lane("cl07");
+        try (PostgresEngine waiter = EngineFixture.start(db, clock, b -> b.claimPollInterval(Duration.ofSeconds(30))
+                .applicationName("ff-cl07-waiter"))) {
+            ClaimRequest request = ClaimRequest.builder("w", "w-1").lane(lane).maxWait(Duration.ofSeconds(5)).build();
+            io.r2dbc.pool.ConnectionPool pool = (io.r2dbc.pool.ConnectionPool) waiter.connectionFactory();
+            int[] acquiredWhileParked = {-1};
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(waiter::listenerConnected);
+            // The engine's own subscribers (e.g. the completion dispatcher) hold channels of their own.
+            int baseline = waiter.listenerChannels();
+
+            Duration took = StepVerifier.create(waiter.workers().claim(request))
+                    .then(() -> {
+                        Awaitility.await().atMost(Duration.ofSeconds(2))
+                                .until(() -> waiter.listenerChannels() == baseline + 1);
+                        // Give the first (empty) attempt time to finish and the claim to park.
+                        Awaitility.await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                                .until(() -> pool.getMetrics().orElseThrow().acquiredSize() == 0);
+                        acquiredWhileParked[0] = pool.getMetrics().orElseThrow().acquiredSize();
+                        create(engine, lane);
+                    })
+                    .assertNext(c -> assertThat(c.lane()).isEqualTo(lane))
+                    .expectComplete()
+                    .verify(ExecTestSupport.TIMEOUT);
+
+            assertThat(acquiredWhileParked[0]).as("pooled connections held while parked").isZero();
+            assertThat(took).as("well before the 30 s poll interval and the 5 s maxWait")
+                    .isLessThan(Duration.ofSeconds(3));
+            Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> waiter.listenerChannels() == baseline);
+        }
     }
 
     @Test
