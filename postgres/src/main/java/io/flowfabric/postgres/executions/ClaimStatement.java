@@ -34,16 +34,7 @@ final class ClaimStatement {
                      c.ownership_state AS prev_ownership, c.current_attempt_index AS prev_index,
                      row_number() OVER (ORDER BY c.priority DESC, c.created_at_ms, c.execution_id) AS rn
               FROM (
-                SELECT partition_key, execution_id, attempt_state, ownership_state, current_attempt_index, priority,
-                       created_at_ms
-                FROM {s}.ff_exec_core
-                WHERE lifecycle_phase = 'runnable' AND eligibility_state = 'eligible_now'
-                  AND lane_id = ANY($1::text[])
-                  AND required_capabilities <@ $2::text[]
-                  AND (reserved_until_ms IS NULL OR reserved_until_ms <= {s}.now_ms())
-                ORDER BY priority DESC, created_at_ms, execution_id
-                LIMIT $3
-                FOR UPDATE SKIP LOCKED
+                %s
               ) c
             ), prev AS (
               SELECT cand.*, (cand.prev_attempt_state = 'attempt_interrupted' AND cand.prev_ownership = 'unowned')
@@ -118,10 +109,50 @@ final class ClaimStatement {
             LEFT JOIN resumed_attempt ra ON ra.partition_key = u.partition_key AND ra.execution_id = u.execution_id
             ORDER BY u.rn""";
 
-    private final String sql;
+    /**
+     * Candidates of one lane: the claim index gives them in priority-then-age order, so the scan stops after n
+     * unlocked rows. The capability test is written as "no requirement, or contained" because the planner estimates
+     * a bare {@code <@} at a fraction of a percent and would then sort the whole lane instead of using the index.
+     */
+    private static final String ONE_LANE = """
+            SELECT partition_key, execution_id, attempt_state, ownership_state, current_attempt_index, priority,
+                   created_at_ms
+            FROM {s}.ff_exec_core
+            WHERE lifecycle_phase = 'runnable' AND eligibility_state = 'eligible_now'
+              AND lane_id = ($1::text[])[1]
+              AND (required_capabilities = '{}'::text[] OR required_capabilities <@ $2::text[])
+              AND (reserved_until_ms IS NULL OR reserved_until_ms <= {s}.now_ms())
+            ORDER BY priority DESC, created_at_ms, execution_id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED""";
+
+    /**
+     * Candidates of several lanes: the same index-ordered, skip-locked scan per lane, then the best n overall (a
+     * plain {@code lane_id = ANY(...)} would sort every ready row of the lanes). Rows locked but not chosen are
+     * released when the statement ends.
+     */
+    private static final String MANY_LANES = """
+            SELECT c.* FROM unnest($1::text[]) AS l(lane)
+            CROSS JOIN LATERAL (
+              SELECT partition_key, execution_id, attempt_state, ownership_state, current_attempt_index, priority,
+                     created_at_ms
+              FROM {s}.ff_exec_core
+              WHERE lifecycle_phase = 'runnable' AND eligibility_state = 'eligible_now' AND lane_id = l.lane
+                AND (required_capabilities = '{}'::text[] OR required_capabilities <@ $2::text[])
+                AND (reserved_until_ms IS NULL OR reserved_until_ms <= {s}.now_ms())
+              ORDER BY priority DESC, created_at_ms, execution_id
+              LIMIT $3
+              FOR UPDATE SKIP LOCKED
+            ) c
+            ORDER BY c.priority DESC, c.created_at_ms, c.execution_id
+            LIMIT $3""";
+
+    private final String oneLaneSql;
+    private final String manyLanesSql;
 
     ClaimStatement(SqlTemplate template) {
-        this.sql = template.render(SQL);
+        this.oneLaneSql = template.render(String.format(SQL, ONE_LANE.replace("\n", "\n                ")));
+        this.manyLanesSql = template.render(String.format(SQL, MANY_LANES.replace("\n", "\n                ")));
     }
 
     /**
@@ -138,7 +169,7 @@ final class ClaimStatement {
             leaseIds[i] = lease.uuid();
             fingerprints[i] = lease.fingerprint();
         }
-        return tx.query(sql, r -> read(r, leaseTtlMs, workerInstanceId),
+        return tx.query(lanes.size() == 1 ? oneLaneSql : manyLanesSql, r -> read(r, leaseTtlMs, workerInstanceId),
                 lanes.toArray(String[]::new), capabilities.toArray(String[]::new), n, leaseIds, leaseTtlMs,
                 workerId, workerInstanceId, fingerprints, tx.notifiedInStatement(notify));
     }

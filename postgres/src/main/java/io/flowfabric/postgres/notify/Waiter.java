@@ -83,15 +83,21 @@ public final class Waiter implements Disposable {
                 }
                 parked = sink;
             }
+            Runnable unpark = () -> {
+                synchronized (lock) {
+                    if (parked == sink) {
+                        parked = null;
+                    }
+                }
+            };
+            // A cancelled wait (another wake-up source won a race) must unpark, or the next wake is handed to a
+            // sink nobody listens to any more.
             return sink.asMono()
                     .timeout(timeout, Mono.fromCallable(() -> {
-                        synchronized (lock) {
-                            if (parked == sink) {
-                                parked = null;
-                            }
-                        }
+                        unpark.run();
                         return Boolean.FALSE;
-                    }));
+                    }))
+                    .doOnCancel(unpark);
         });
     }
 
