@@ -37,10 +37,17 @@ public final class Tx {
         return names.toArray(String[]::new);
     }
 
-    /** Runs a query and maps every row; values are bound in order to {@code $1, $2, ...}. */
+    /**
+     * Runs a query and maps every row; values are bound in order to {@code $1, $2, ...}. The rows are emitted only
+     * after the whole result was read: a connection carries one statement at a time, so a caller that starts the
+     * next statement while handling a row must not find this one still streaming (it would wait forever). Every
+     * query of the engine is bounded by a LIMIT or a key.
+     */
     public <T> Flux<T> query(String sql, Function<Readable, T> mapper, Object... params) {
         return Flux.defer(() -> Flux.from(bind(connection.createStatement(sql), params).execute())
-                .concatMap(result -> result.map(mapper)));
+                        .concatMap(result -> result.map(mapper)))
+                .collectList()
+                .flatMapIterable(rows -> rows);
     }
 
     /** Runs a query expected to return at most one row. */

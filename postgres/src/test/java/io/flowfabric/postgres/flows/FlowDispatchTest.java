@@ -309,6 +309,37 @@ class FlowDispatchTest {
     }
 
     @Test
+    @DisplayName("DG-15 any_of/cancel_remaining: a sibling that also feeds a pending group is not cancelled; the only other sibling is")
+    void siblingNeededElsewhereIsKept() {
+        FlowId flow = FlowTestSupport.flow(engine, "dg15");
+        String lu = lane("g1u");
+        String ls = lane("g1s");
+        String lt = lane("g1t");
+        String lv = lane("g2v");
+        String ld = lane("g1d");
+        ExecutionId u = member(engine, flow, lu);
+        ExecutionId s = member(engine, flow, ls);
+        ExecutionId t = member(engine, flow, lt);
+        ExecutionId v = member(engine, flow, lv);
+        ExecutionId d1 = member(engine, flow, ld, EdgeGroupPolicy.anyOf(OnSatisfied.CANCEL_REMAINING), u, s, t);
+        ExecutionId d2 = member(engine, flow, ld, s, v);
+
+        complete(engine, claim(engine, lu, u));
+
+        awaitClaim(engine, ld, d1);
+        eventually().until(() -> storedState(db, t).equals("cancelled"));
+        assertThat(execRow(db, t, "cancellation_reason"))
+                .containsEntry("cancellation_reason", "sibling_quorum_satisfied");
+        assertThat(completionEvents(db, t, "cancelled")).isEqualTo(1);
+        eventually().until(() -> !group(engine, flow, d1).cancelSiblingsPending());
+        assertThat(siblingRows(db, flow)).isZero();
+        assertThat(storedState(db, s)).isEqualTo("waiting");
+        assertThat(completionEvents(db, s)).isZero();
+        assertThat(storedState(db, d2)).isEqualTo("waiting_children");
+        assertThat(tryClaim(engine, ls).executionId()).isEqualTo(s);
+    }
+
+    @Test
     @DisplayName("DG-04 quorum(2 of 5)/let_run: pending after three failures, impossible after the fourth (D skipped); the fifth keeps running, no queue rows")
     void quorumLetRunImpossible() {
         FlowId flow = FlowTestSupport.flow(engine, "quorum-let-run");

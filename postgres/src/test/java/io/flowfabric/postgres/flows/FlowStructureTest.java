@@ -31,7 +31,6 @@ import io.flowfabric.core.flows.FlowResults;
 import io.flowfabric.core.flows.FlowSnapshot;
 import io.flowfabric.core.flows.GroupDecision;
 import io.flowfabric.core.flows.StageEdge;
-import io.flowfabric.core.id.EdgeId;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
 import io.flowfabric.core.state.PublicState;
@@ -342,7 +341,7 @@ class FlowStructureTest {
         String lane3 = lane("rd3");
         String laneD = lane("rdd");
         FlowId flow = await(engine.flows().createFlow(new CreateFlow(null, "default", "reads",
-                Map.of("team", "blue")))).flowId();
+                Map.of("app.team", "blue")))).flowId();
         ExecutionId u1 = member(engine, flow, lane1);
         ExecutionId u2 = member(engine, flow, lane2);
         ExecutionId u3 = member(engine, flow, lane3);
@@ -374,7 +373,7 @@ class FlowStructureTest {
         assertThat(snapshot.flowId()).isEqualTo(flow);
         assertThat(snapshot.namespace()).isEqualTo("default");
         assertThat(snapshot.kind()).isEqualTo("reads");
-        assertThat(snapshot.tags()).containsEntry("team", "blue");
+        assertThat(snapshot.tags()).containsEntry("app.team", "blue");
         assertThat(snapshot.state()).isEqualTo("open");
         assertThat(snapshot.nodeCount()).isEqualTo(5);
         assertThat(snapshot.edgeCount()).isEqualTo(3);
@@ -385,7 +384,8 @@ class FlowStructureTest {
 
         List<EdgeSnapshot> into = await(engine.flows().listEdges(flow, d, false).collectList());
         assertThat(into).hasSize(3);
-        assertThat(into).extracting(x -> x.edgeId().uuid()).isSorted();
+        // PostgreSQL orders uuids by their bytes, which is the order of their lowercase text.
+        assertThat(into).extracting(x -> x.edgeId().uuid().toString()).isSorted();
         assertThat(into).allSatisfy(x -> {
             assertThat(x.downstreamId()).isEqualTo(d);
             assertThat(x.state()).isEqualTo("resolved");
