@@ -31,10 +31,16 @@ public record ClaimedExecution(
         byte[] input,
         String inputEncoding,
         Map<String, String> tags,
-        ExecutionPolicy policy) {
+        ExecutionPolicy policy,
+        Map<String, Payload> dependencyInputs) {
 
+    /**
+     * @param dependencyInputs the results of upstreams copied through data-passing edges (spec 03 §8), by their ref;
+     *                         empty for executions without such edges
+     */
     public ClaimedExecution {
         tags = Map.copyOf(tags);
+        dependencyInputs = Map.copyOf(dependencyInputs);
     }
 
     /** The fence to present on lease-holder writes. */

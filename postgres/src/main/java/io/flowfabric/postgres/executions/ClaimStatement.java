@@ -1,6 +1,7 @@
 package io.flowfabric.postgres.executions;
 
 import io.flowfabric.core.execution.ClaimedExecution;
+import io.flowfabric.core.execution.Payload;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
 import io.flowfabric.core.id.LeaseId;
@@ -14,7 +15,11 @@ import io.flowfabric.postgres.sql.Tx;
 import io.r2dbc.spi.Readable;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
 
@@ -103,7 +108,12 @@ final class ClaimStatement {
             )
             SELECT u.*, coalesce(na.attempt_id, ra.attempt_id) AS attempt_id,
                    coalesce(na.attempt_type, ra.attempt_type) AS attempt_type,
-                   (SELECT count(*) FROM n) AS notified
+                   (SELECT count(*) FROM n) AS notified,
+                   (SELECT jsonb_object_agg(d.ref, jsonb_build_object('payload', encode(d.payload, 'base64'),
+                                                                      'encoding', d.encoding))::text
+                    FROM {s}.ff_dependency_input d
+                    WHERE u.flow_id IS NOT NULL AND d.partition_key = u.partition_key
+                      AND d.downstream_id = u.execution_id) AS dependency_inputs
             FROM upd u
             LEFT JOIN new_attempt na ON na.partition_key = u.partition_key AND na.execution_id = u.execution_id
             LEFT JOIN resumed_attempt ra ON ra.partition_key = u.partition_key AND ra.execution_id = u.execution_id
@@ -195,7 +205,20 @@ final class ClaimStatement {
                 bytes(r.get("input_payload", ByteBuffer.class)),
                 r.get("input_encoding", String.class),
                 JsonText.readTags(r.get("tags", String.class)),
-                ExecutionPolicy.fromJson(r.get("policy", String.class)));
+                ExecutionPolicy.fromJson(r.get("policy", String.class)),
+                dependencyInputs(r.get("dependency_inputs", String.class)));
+    }
+
+    /** The upstream results copied for this execution's data-passing edges (03 §8), by ref. */
+    private static Map<String, Payload> dependencyInputs(@Nullable String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        Map<String, Payload> inputs = new TreeMap<>();
+        JsonText.readObject(json).fields().forEachRemaining(e -> inputs.put(e.getKey(), new Payload(
+                Base64.getMimeDecoder().decode(e.getValue().path("payload").asText("")),
+                e.getValue().path("encoding").isNull() ? "binary" : e.getValue().path("encoding").asText("binary"))));
+        return inputs;
     }
 
     static byte[] bytes(ByteBuffer buffer) {

@@ -76,6 +76,25 @@ class FlowSmokeTest {
     }
 
     @Test
+    @DisplayName("DG-10 a claim carries the upstream result copied through a data-passing edge, byte for byte")
+    void claimCarriesDependencyInputs() {
+        String lane = "data-" + UUID.randomUUID();
+        FlowId flow = engine.flows().createFlow(CreateFlow.of("default", "data")).block().flowId();
+        ExecutionId a = member(flow, lane);
+        ExecutionId b = engine.executions().createExecution(CreateExecution.builder(lane).flowId(flow)
+                .dependsOn(new io.flowfabric.core.flows.Dependency(a, "greeting")).build()).block().executionId();
+        byte[] result = {0, (byte) 0xFF, 'h', 'i'};
+        engine.workers().complete(claim(lane).fence(), result, "application/octet-stream").block();
+
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> state(b) == PublicState.WAITING);
+        ClaimedExecution cb = claim(lane);
+        assertThat(cb.executionId()).isEqualTo(b);
+        assertThat(cb.dependencyInputs()).containsOnlyKeys("greeting");
+        assertThat(cb.dependencyInputs().get("greeting").bytes()).containsExactly(result);
+        assertThat(cb.dependencyInputs().get("greeting").encoding()).isEqualTo("application/octet-stream");
+    }
+
+    @Test
     @DisplayName("all_of with a failed upstream skips the downstream and the skip propagates")
     void allOfFailureSkipsDownstreamChain() {
         String lane = "skip-" + UUID.randomUUID();
