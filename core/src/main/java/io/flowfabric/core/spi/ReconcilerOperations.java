@@ -22,4 +22,10 @@ public interface ReconcilerOperations {
      * @return a cold {@code Mono} emitting the tick's report; an unknown job is {@code ValidationException}
      */
     Mono<TickReport> tick(String job);
+
+    /**
+     * The last completed tick of each job that has ticked on this engine (scheduled or manual), by job name. Does not
+     * touch the database.
+     */
+    java.util.Map<String, TickReport> status();
 }

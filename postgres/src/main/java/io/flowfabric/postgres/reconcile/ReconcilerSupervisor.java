@@ -33,6 +33,7 @@ public final class ReconcilerSupervisor implements ReconcilerOperations {
     private final Map<String, Duration> intervals;
     private final Disposable.Composite running = Disposables.composite();
     private final EngineMetrics metrics;
+    private final Map<String, TickReport> lastTicks = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param intervals per-job interval overrides; a job without one uses its default
@@ -66,9 +67,15 @@ public final class ReconcilerSupervisor implements ReconcilerOperations {
                         ? job.runBatch() : Mono.empty())
                 .take(MAX_BATCHES_PER_TICK)
                 .reduce(TickReport::plus)
+                .doOnNext(r -> lastTicks.put(job.name(), r))
                 .doOnNext(r -> metrics.reconcilerTick(job.name(), r.errors() > 0 ? "error" : "ok",
                         System.nanoTime() - started, r.acted(), r.skipped(), r.errors()))
                 .doOnError(e -> metrics.reconcilerTick(job.name(), "error", System.nanoTime() - started, 0, 0, 1));
+    }
+
+    @Override
+    public Map<String, TickReport> status() {
+        return Map.copyOf(lastTicks);
     }
 
     /** Schedules every job; idempotent only in the sense that calling it twice schedules twice, so call once. */

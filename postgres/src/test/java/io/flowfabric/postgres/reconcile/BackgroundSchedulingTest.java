@@ -10,7 +10,7 @@ import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.leaseEvents;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.tryClaim;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.within;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flowfabric.core.error.StateException;
 import io.flowfabric.core.execution.ClaimedExecution;
@@ -30,6 +30,7 @@ import io.flowfabric.testing.FlowFabricPostgres;
 import io.flowfabric.testing.TestClock;
 import io.flowfabric.testing.TestDatabase;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,7 +72,8 @@ class BackgroundSchedulingTest {
         long startedNanos = System.nanoTime();
         ClaimedExecution dead = claim(engine, lane, Duration.ofSeconds(1));
 
-        within(Duration.ofSeconds(5)).until(() -> "waiting".equals(execRow(db, id, "public_state").get("public_state")));
+        within(Duration.ofSeconds(5))
+                .until(() -> "waiting".equals(execRow(db, id, "public_state").get("public_state")));
         long tookMs = (System.nanoTime() - startedNanos) / 1_000_000;
 
         Map<String, Object> row = execRow(db, id, "lifecycle_phase, ownership_state, attempt_state, lease_epoch,"
@@ -86,7 +88,8 @@ class BackgroundSchedulingTest {
         Map<String, Object> expired = db.queryRows("SELECT occurred_at_ms, lease_expires_at_ms FROM"
                 + " flowfabric.ff_lease_event WHERE partition_key = ? AND execution_id = ? AND event_type = 'expired'",
                 id.partition(), id.uuid()).get(0);
-        assertThat((Long) expired.get("occurred_at_ms")).isGreaterThanOrEqualTo((Long) expired.get("lease_expires_at_ms"));
+        assertThat((Long) expired.get("occurred_at_ms"))
+                .isGreaterThanOrEqualTo((Long) expired.get("lease_expires_at_ms"));
         assertThat(tookMs).as("expired after the 1 s TTL, within TTL + interval + slack").isBetween(900L, 5_000L);
 
         ClaimedExecution again = claim(engine, lane, null);
@@ -96,10 +99,10 @@ class BackgroundSchedulingTest {
         assertThat(again.leaseEpoch()).isGreaterThan(dead.leaseEpoch() + 1);
         assertThat(execRow(db, id, "lease_reclaim_count").get("lease_reclaim_count")).isEqualTo(1);
 
-        StateException rejected = catchThrowableOfType(
-                () -> await(engine.workers().complete(dead.fence(), null, null)), StateException.class);
-        assertThat(rejected).as("the dead worker's late complete").isNotNull();
-        assertThat(rejected.kind()).isEqualTo(StateException.Kind.LEASE_EXPIRED);
+        assertThatThrownBy(() -> await(engine.workers().complete(dead.fence(), null, null)))
+                .as("the dead worker's late complete")
+                .isInstanceOfSatisfying(StateException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StateException.Kind.LEASE_EXPIRED));
         assertThat(execRow(db, id, "public_state").get("public_state")).isEqualTo("active");
         await(engine.workers().complete(again.fence(), null, null));
         assertThat(execRow(db, id, "public_state").get("public_state")).isEqualTo("completed");
@@ -116,13 +119,22 @@ class BackgroundSchedulingTest {
         FailOutcome outcome = await(engine.workers().fail(first.fence(), FailureReason.of("blip"),
                 FailureClass.TRANSIENT));
         assertThat(outcome).isInstanceOf(FailOutcome.RetryScheduled.class);
+        Instant retryAt = ((FailOutcome.RetryScheduled) outcome).retryAt();
 
-        assertThat(tryClaim(engine, lane, null)).as("claim during the backoff").isNull();
-        assertThat(execRow(db, id, "public_state").get("public_state")).isEqualTo("delayed");
+        ClaimedExecution early = tryClaim(engine, lane, null);
+        Instant afterEarlyClaim = await(engine.admin().serverTime());
+        if (afterEarlyClaim.isBefore(retryAt)) {
+            // The claim ran entirely within the backoff (the usual case): nothing may be claimable yet.
+            assertThat(early).as("claim during the backoff").isNull();
+        }
 
-        ClaimedExecution[] retried = new ClaimedExecution[1];
-        within(Duration.ofSeconds(5)).until(() -> (retried[0] = await(engine.workers()
+        ClaimedExecution[] retried = {early};
+        within(Duration.ofSeconds(5)).until(() -> retried[0] != null || (retried[0] = await(engine.workers()
                 .claim(claimRequest(lane, "w2", null)))) != null);
+        assertThat((Long) db.queryValue("SELECT started_at_ms FROM flowfabric.ff_attempt WHERE partition_key = ?"
+                + " AND execution_id = ? AND attempt_index = 1", id.partition(), id.uuid()).orElseThrow())
+                .as("attempt 1 started only once the backoff had elapsed")
+                .isGreaterThanOrEqualTo(retryAt.toEpochMilli());
         assertThat(retried[0].executionId()).isEqualTo(id);
         assertThat(retried[0].attemptIndex()).isEqualTo(1);
         assertThat(retried[0].attemptType()).isEqualTo(AttemptType.RETRY);

@@ -13,7 +13,7 @@ import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.publicState;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.tick;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.tryClaim;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flowfabric.core.error.StateException;
 import io.flowfabric.core.error.ValidationException;
@@ -111,11 +111,12 @@ class ExpiryJobsTest {
         assertThat(attempts(db, waiting)).as("RT-07 no attempt for the never-claimed one").isZero();
         assertThat(attempts(db, delayed)).isZero();
 
-        StateException renew = catchThrowableOfType(
-                () -> await(engine.workers().renew(worker.fence(), null)), StateException.class);
-        assertThat(renew).as("renew after the deadline expired the execution").isNotNull();
-        assertThat(renew.kind()).isEqualTo(StateException.Kind.EXECUTION_NOT_ACTIVE);
-        assertThat(renew.details()).containsEntry("outcome", "expired");
+        assertThatThrownBy(() -> await(engine.workers().renew(worker.fence(), null)))
+                .as("renew after the deadline expired the execution")
+                .isInstanceOfSatisfying(StateException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(StateException.Kind.EXECUTION_NOT_ACTIVE);
+                    assertThat(e.details()).containsEntry("outcome", "expired");
+                });
 
         // A second tick finds nothing left of these: terminal rows are not candidates.
         tick(engine, "execution_deadline");
@@ -145,9 +146,10 @@ class ExpiryJobsTest {
                 .containsEntry("public_state", "waiting").containsEntry("retry_count", 1)
                 .containsEntry("current_lease_id", null);
         assertThat(completionEvents(db, id)).isZero();
-        StateException late = catchThrowableOfType(
-                () -> await(engine.workers().complete(first.fence(), null, null)), StateException.class);
-        assertThat(late).isNotNull();
+        assertThatThrownBy(() -> await(engine.workers().complete(first.fence(), null, null)))
+                .as("the timed-out attempt's late complete")
+                .isInstanceOfSatisfying(StateException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StateException.Kind.EXECUTION_NOT_ACTIVE));
 
         ClaimedExecution second = claim(engine, lane, null);
         assertThat(second.executionId()).isEqualTo(id);
@@ -220,7 +222,8 @@ class ExpiryJobsTest {
                 .containsEntry("public_state", "failed").containsEntry("terminal_outcome", "failed")
                 .containsEntry("lease_reclaim_count", 2).containsEntry("attempt_count", 3);
         assertThat(attemptRow(db, id, 2, "attempt_lifecycle, end_reason"))
-                .containsEntry("attempt_lifecycle", "ended_failure").containsEntry("end_reason", "reclaim_cap_exceeded");
+                .containsEntry("attempt_lifecycle", "ended_failure")
+                .containsEntry("end_reason", "reclaim_cap_exceeded");
         assertThat(completionEvents(db, id)).isEqualTo(1);
         assertThat(completionEvents(db, id, "failed")).isEqualTo(1);
         assertThat(leaseEvents(db, id, "expired")).isEqualTo(3);
@@ -233,8 +236,14 @@ class ExpiryJobsTest {
         assertThat(engine.reconcilers().jobs()).contains("lease_expiry", "attempt_timeout", "execution_deadline",
                 "delayed_promoter", "dependency", "sibling_cancel_dispatcher", "sibling_cancel_reconciler",
                 "cancel_backlog", "retention", "flow_summary", "outbox_pruning", "dedup_pruning", "audit_pruning");
-        ValidationException unknown = catchThrowableOfType(
-                () -> await(engine.reconcilers().tick("no_such_job")), ValidationException.class);
-        assertThat(unknown).isNotNull();
+        assertThatThrownBy(() -> await(engine.reconcilers().tick("no_such_job")))
+                .isInstanceOf(ValidationException.class);
+    }
+
+    @Test
+    @DisplayName("status() reports the last tick of each job that ticked")
+    void statusReportsLastTick() {
+        var report = await(engine.reconcilers().tick("delayed_promoter"));
+        assertThat(engine.reconcilers().status()).containsEntry("delayed_promoter", report);
     }
 }

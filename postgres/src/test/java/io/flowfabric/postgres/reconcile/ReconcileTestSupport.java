@@ -72,8 +72,14 @@ final class ReconcileTestSupport {
         return claimed;
     }
 
+    /** Upper bound for one manual tick over a test's few rows; a tick that hangs fails the test with this name. */
+    static final Duration TICK_TIMEOUT = Duration.ofSeconds(15);
+
     static TickReport tick(FlowFabric engine, String job) {
-        TickReport report = await(engine.reconcilers().tick(job));
+        TickReport report = engine.reconcilers().tick(job)
+                .timeout(TICK_TIMEOUT, Mono.error(() -> new AssertionError("tick(\"" + job
+                        + "\") did not complete within " + TICK_TIMEOUT)))
+                .block(TIMEOUT);
         assertThat(report).as("tick report of %s", job).isNotNull();
         assertThat(report.job()).isEqualTo(job);
         return report;
