@@ -3,6 +3,7 @@ package io.flowfabric.postgres.flows;
 import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.core.state.TerminalOutcome;
 import io.flowfabric.postgres.notify.NotificationHub;
+import io.flowfabric.postgres.notify.WakeTriggers;
 import io.flowfabric.postgres.reconcile.ReconcilerJob;
 import io.flowfabric.postgres.sql.Channels;
 import io.flowfabric.postgres.sql.Database;
@@ -92,16 +93,7 @@ final class CompletionDispatcher implements ReconcilerJob {
 
     /** Starts the immediate path: local commits and NOTIFYs of the completion channel trigger a drain. */
     void start() {
-        String channel = channels.completion();
-        Flux<Object> local = db.localCommits().filter(set -> set.contains(channel)).map(set -> set);
-        Flux<Object> remote = hub == null ? Flux.never() : hub.listen(channel).map(w -> w);
-        running = Flux.merge(local, remote)
-                .onBackpressureLatest()
-                .concatMap(trigger -> drain(0).onErrorResume(e -> {
-                    LOG.debug("completion dispatch failed; the dependency job retries: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        running = WakeTriggers.onChannel(db, hub, channels.completion(), "completion dispatch", () -> drain(0));
     }
 
     void stop() {

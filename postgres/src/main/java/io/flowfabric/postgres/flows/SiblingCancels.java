@@ -1,10 +1,10 @@
 package io.flowfabric.postgres.flows;
 
-import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.core.state.LeaseEventType;
 import io.flowfabric.postgres.executions.ExecRow;
 import io.flowfabric.postgres.executions.TerminalTransition;
 import io.flowfabric.postgres.notify.NotificationHub;
+import io.flowfabric.postgres.notify.WakeTriggers;
 import io.flowfabric.postgres.reconcile.ReconcilerJob;
 import io.flowfabric.postgres.sql.Channels;
 import io.flowfabric.postgres.sql.Database;
@@ -121,16 +121,8 @@ final class SiblingCancels {
     }
 
     void start() {
-        String channel = channels.siblingCancel();
-        Flux<Object> local = db.localCommits().filter(set -> set.contains(channel)).map(set -> set);
-        Flux<Object> remote = hub == null ? Flux.never() : hub.listen(channel).map(w -> w);
-        running = Flux.merge(local, remote)
-                .onBackpressureLatest()
-                .concatMap(trigger -> dispatchOnce().onErrorResume(e -> {
-                    LOG.debug("sibling cancel dispatch failed; the job retries: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        running = WakeTriggers.onChannel(db, hub, channels.siblingCancel(), "sibling cancel dispatch",
+                this::dispatchOnce);
     }
 
     void stop() {
@@ -176,58 +168,16 @@ final class SiblingCancels {
 
     /** The {@code sibling_cancel_dispatcher} job: the periodic backstop of the immediate path. */
     ReconcilerJob dispatcherJob() {
-        return new ReconcilerJob() {
-            @Override
-            public String name() {
-                return "sibling_cancel_dispatcher";
-            }
-
-            @Override
-            public Duration defaultInterval() {
-                return Duration.ofSeconds(1);
-            }
-
-            @Override
-            public int batchSize() {
-                return 100;
-            }
-
-            @Override
-            public Mono<TickReport> runBatch() {
-                long started = System.nanoTime();
-                return dispatchOnce().map(r -> new TickReport(name(), r[0], r[1], 0, 0,
-                        Duration.ofNanos(System.nanoTime() - started)));
-            }
-        };
+        return ReconcilerJob.of("sibling_cancel_dispatcher", Duration.ofSeconds(1), 100, batch -> dispatchOnce()
+                .map(r -> new int[] {r[0], r[1]}));
     }
 
     /** The {@code sibling_cancel_reconciler} job: clears flags without rows and drops rows whose target ended. */
     ReconcilerJob reconcilerJob() {
-        return new ReconcilerJob() {
-            @Override
-            public String name() {
-                return "sibling_cancel_reconciler";
-            }
-
-            @Override
-            public Duration defaultInterval() {
-                return Duration.ofSeconds(10);
-            }
-
-            @Override
-            public int batchSize() {
-                return 100;
-            }
-
-            @Override
-            public Mono<TickReport> runBatch() {
-                long started = System.nanoTime();
-                return db.inTransaction(name(), tx -> tx.query(staleFlags, r -> 1, batchSize()).count()
-                                .zipWith(tx.query(terminalTargets, r -> 1, batchSize()).count(), Long::sum))
-                        .single()
-                        .map(n -> new TickReport(name(), n.intValue(), n.intValue(), 0, 0,
-                                Duration.ofNanos(System.nanoTime() - started)));
-            }
-        };
+        return ReconcilerJob.of("sibling_cancel_reconciler", Duration.ofSeconds(10), 100, batch -> db.inTransaction(
+                        "sibling_cancel_reconciler", tx -> tx.query(staleFlags, r -> 1, batch).count()
+                                .zipWith(tx.query(terminalTargets, r -> 1, batch).count(), Long::sum))
+                .single()
+                .map(n -> new int[] {n.intValue(), n.intValue()}));
     }
 }

@@ -22,4 +22,37 @@ public interface ReconcilerJob {
 
     /** Runs one batch; {@code scanned == batchSize()} means more may be due. */
     Mono<TickReport> runBatch();
+
+    /**
+     * A job whose batch reports {@code {scanned, acted}}: the report (with skipped = scanned − acted) and its timing
+     * are filled in here.
+     *
+     * @param batch runs one batch of at most the given size
+     */
+    static ReconcilerJob of(String name, Duration interval, int batchSize,
+                            java.util.function.IntFunction<Mono<int[]>> batch) {
+        return new ReconcilerJob() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Duration defaultInterval() {
+                return interval;
+            }
+
+            @Override
+            public int batchSize() {
+                return batchSize;
+            }
+
+            @Override
+            public Mono<TickReport> runBatch() {
+                long started = System.nanoTime();
+                return batch.apply(batchSize).map(r -> new TickReport(name, r[0], r[1], r[0] - r[1], 0,
+                        Duration.ofNanos(System.nanoTime() - started)));
+            }
+        };
+    }
 }

@@ -1,6 +1,5 @@
 package io.flowfabric.postgres.retention;
 
-import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.postgres.reconcile.ReconcilerJob;
 import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.SqlTemplate;
@@ -8,7 +7,6 @@ import io.flowfabric.postgres.sql.Tx;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -205,38 +203,11 @@ public final class RetentionJobs {
     /** Every job of this package. */
     public List<ReconcilerJob> jobs() {
         return List.of(
-                job("retention", Duration.ofSeconds(60), 200, this::retentionBatch),
-                job("flow_summary", Duration.ofSeconds(2), 100, this::summaryBatch),
-                job("outbox_pruning", Duration.ofSeconds(60), 10_000, this::outboxBatch),
-                job("dedup_pruning", Duration.ofSeconds(60), 5_000, this::dedupBatch),
-                job("audit_pruning", Duration.ofSeconds(60), 5_000, this::auditBatch));
-    }
-
-    private static ReconcilerJob job(String name, Duration interval, int batch,
-                                     Function<Integer, Mono<int[]>> body) {
-        return new ReconcilerJob() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Duration defaultInterval() {
-                return interval;
-            }
-
-            @Override
-            public int batchSize() {
-                return batch;
-            }
-
-            @Override
-            public Mono<TickReport> runBatch() {
-                long started = System.nanoTime();
-                return body.apply(batch).map(r -> new TickReport(name, r[0], r[1], r[0] - r[1], 0,
-                        Duration.ofNanos(System.nanoTime() - started)));
-            }
-        };
+                ReconcilerJob.of("retention", Duration.ofSeconds(60), 200, this::retentionBatch),
+                ReconcilerJob.of("flow_summary", Duration.ofSeconds(2), 100, this::summaryBatch),
+                ReconcilerJob.of("outbox_pruning", Duration.ofSeconds(60), 10_000, this::outboxBatch),
+                ReconcilerJob.of("dedup_pruning", Duration.ofSeconds(60), 5_000, this::dedupBatch),
+                ReconcilerJob.of("audit_pruning", Duration.ofSeconds(60), 5_000, this::auditBatch));
     }
 
     /** Standalone executions first (up to the batch), then up to 20 finished flows with all their members. */
