@@ -46,12 +46,13 @@ final class OutboxSubscription<T> {
 
     private static final String READ = """
             WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
-            SELECT h.horizon::text AS ff_horizon, r.ff_tx::text AS ff_tx_id, r.*
+            SELECT h.horizon::text AS ff_horizon, r.ff_tx::text AS ff_tx_id,
+                   (SELECT count(*) FROM {s}.%2$s b WHERE b.tx_id >= h.horizon) AS ff_held_back, r.*
             FROM h LEFT JOIN LATERAL (
-              SELECT o.tx_id AS ff_tx, o.event_id AS ff_event_id, %s
-              FROM {s}.%s o
+              SELECT o.tx_id AS ff_tx, o.event_id AS ff_event_id, %1$s
+              FROM {s}.%2$s o
               WHERE (o.tx_id, o.event_id) > ($1::text::xid8, $2::bigint) AND o.tx_id < h.horizon
-                AND %s
+                AND %3$s
               ORDER BY o.tx_id, o.event_id
               LIMIT $3
             ) r ON true
@@ -65,6 +66,9 @@ final class OutboxSubscription<T> {
     private final String watermarkSql;
     private final io.flowfabric.postgres.metrics.EngineMetrics metrics;
     private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong heldBack = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong heldBackSinceNanos = new java.util.concurrent.atomic.AtomicLong();
+    private static final long HELD_BACK_WARNING_NANOS = Duration.ofSeconds(30).toNanos();
 
     OutboxSubscription(Database db, SqlTemplate sql, @Nullable NotificationHub hub, OutboxFamily<T> family,
                        io.flowfabric.postgres.metrics.EngineMetrics metrics) {
@@ -72,6 +76,8 @@ final class OutboxSubscription<T> {
         this.metrics = metrics;
         metrics.gauge("flowfabric.subscription.active", "subscriptions currently open", active::get,
                 "family", family.name());
+        metrics.gauge("flowfabric.subscription.held_back", "committed events not yet deliverable because an older "
+                + "transaction is still running (as of the last read)", heldBack::get, "family", family.name());
         this.hub = hub;
         this.family = family;
         // The table and column names are the family's own constants, never caller input.
@@ -174,8 +180,10 @@ final class OutboxSubscription<T> {
             // The driver's row is valid only inside the mapping callback: map there. The gap flag goes to the
             // first event of the first successful read after starting at the watermark.
             boolean[] gapPending = {position.gap};
+            long started = System.nanoTime();
             return db.inTransaction("subscription_read_" + family.name(), tx -> tx.query(readSql, row -> {
                         long horizon = Long.parseLong(row.get("ff_horizon", String.class));
+                        noteHeldBack(row.get("ff_held_back", Long.class));
                         String txText = row.get("ff_tx_id", String.class);
                         if (txText == null) {
                             return new Row<T>(horizon, 0, 0, null);
@@ -190,9 +198,16 @@ final class OutboxSubscription<T> {
                     .collectList()
                     .map(rows -> advance(request, position, rows))
                     .doOnNext(events -> {
+                        metrics.subscriptionRead(family.name(), "ok", System.nanoTime() - started);
                         if (!events.isEmpty()) {
                             metrics.subscriptionEvents(family.name(), events.size());
                         }
+                    })
+                    .doOnError(e -> {
+                        String kind = SqlErrors.map(e).getClass().getSimpleName().replace("Exception", "")
+                                .toLowerCase(java.util.Locale.ROOT);
+                        metrics.subscriptionRead(family.name(), kind, System.nanoTime() - started);
+                        metrics.subscriptionError(family.name(), kind);
                     });
         }).retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
                 .filter(e -> {
@@ -202,6 +217,22 @@ final class OutboxSubscription<T> {
                     }
                     return f.retryable();
                 }));
+    }
+
+    private void noteHeldBack(Long count) {
+        long n = count == null ? 0 : count;
+        heldBack.set(n);
+        if (n == 0) {
+            heldBackSinceNanos.set(0);
+            return;
+        }
+        long now = System.nanoTime();
+        heldBackSinceNanos.compareAndSet(0, now);
+        long since = heldBackSinceNanos.get();
+        if (since != 0 && now - since > HELD_BACK_WARNING_NANOS && heldBackSinceNanos.compareAndSet(since, now)) {
+            LOG.warn("{} subscription: {} committed event(s) held back for over 30 s by an older running "
+                    + "transaction (a long transaction delays delivery; nothing is lost)", family.name(), n);
+        }
     }
 
     private List<T> advance(SubscribeRequest request, Position position, List<Row<T>> rows) {

@@ -24,6 +24,12 @@ public interface EngineMetrics {
     /** Events emitted by subscriptions of a family ({@code completion}, {@code lease}). */
     void subscriptionEvents(String family, int count);
 
+    /** One subscription read of a family: its duration and outcome ({@code ok} or the error class). */
+    void subscriptionRead(String family, String outcome, long nanos);
+
+    /** A subscription read failed and is being retried (or ended the subscription). */
+    void subscriptionError(String family, String error);
+
     /** A notification arrived on the listener; {@code channelClass} is ready, completion, lease, stream, ... */
     void notification(String channelClass);
 

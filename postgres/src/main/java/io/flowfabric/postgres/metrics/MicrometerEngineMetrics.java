@@ -87,6 +87,26 @@ final class MicrometerEngineMetrics implements EngineMetrics {
     }
 
     @Override
+    public void subscriptionRead(String family, String outcome, long nanos) {
+        Timer.builder("flowfabric.subscription.read")
+                .description("one batch read of a subscription")
+                .tag("family", family)
+                .tag("outcome", outcome)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void subscriptionError(String family, String error) {
+        Counter.builder("flowfabric.subscription.errors")
+                .description("subscription reads that failed (retried when retryable)")
+                .tag("family", family)
+                .tag("error", error)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
     public void notification(String channelClass) {
         Counter.builder("flowfabric.listener.notifications")
                 .description("notifications received by the engine's listener")

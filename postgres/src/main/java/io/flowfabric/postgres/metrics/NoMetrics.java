@@ -26,6 +26,14 @@ enum NoMetrics implements EngineMetrics {
     }
 
     @Override
+    public void subscriptionRead(String family, String outcome, long nanos) {
+    }
+
+    @Override
+    public void subscriptionError(String family, String error) {
+    }
+
+    @Override
     public void notification(String channelClass) {
     }
 

@@ -155,9 +155,9 @@ public final class NotificationHub {
             ch.refs--;
             if (ch.refs == 0 && !stopped) {
                 channels.remove(ch.name);
-                if (ch.armed) {
-                    enqueue(unlistenCommand(ch.name));
-                }
+                // Always: a LISTEN may still be in flight (not armed yet) and would otherwise stay in force.
+                // The command skips a channel that was registered again meanwhile.
+                enqueue(unlistenCommand(ch.name));
             }
         }
     }

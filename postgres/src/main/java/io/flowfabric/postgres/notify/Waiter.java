@@ -34,7 +34,12 @@ public final class Waiter implements Disposable {
                 return;
             }
             wakeUp();
-        }, error -> wakeUp(), this::wakeUp);
+        }, error -> wakeUp(), () -> {
+            // The hub stopped (or completed the registration without arming it): nothing will arm it any more, so
+            // let the waiter proceed at once; its next read reports the engine's state.
+            armed.tryEmitValue(this);
+            wakeUp();
+        });
     }
 
     /**

@@ -5,6 +5,7 @@ import static io.flowfabric.postgres.events.EventTestSupport.claimRequest;
 import static io.flowfabric.postgres.events.EventTestSupport.create;
 import static io.flowfabric.postgres.events.EventTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.flowfabric.core.error.NotFoundException;
 import io.flowfabric.core.error.TimeoutException;
@@ -34,11 +35,15 @@ class AwaitOutcomeTest {
 
     private PostgresEngine engine;
     private TestDatabase db;
+    private int baselineChannels;
 
     @BeforeAll
     void start(TestDatabase db, TestClock clock) {
         this.db = db;
         engine = EngineFixture.start(db, clock);
+        await().atMost(Duration.ofSeconds(10)).until(engine::listenerConnected);
+        // The engine's own background waiters hold channels for its lifetime.
+        baselineChannels = engine.listenerChannels();
     }
 
     @AfterAll
@@ -67,7 +72,7 @@ class AwaitOutcomeTest {
                 })
                 .expectComplete()
                 .verify(TIMEOUT);
-        assertThat(engine.listenerChannels()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.listenerChannels() == baselineChannels);
     }
 
     @Test
@@ -121,6 +126,6 @@ class AwaitOutcomeTest {
         StepVerifier.create(engine.subscriptions().awaitOutcome(id, Duration.ofMillis(-1)))
                 .expectError(ValidationException.class)
                 .verify(TIMEOUT);
-        assertThat(engine.listenerChannels()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.listenerChannels() == baselineChannels);
     }
 }

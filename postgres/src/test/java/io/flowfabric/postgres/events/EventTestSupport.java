@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -53,7 +54,7 @@ final class EventTestSupport {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** A started engine whose pool connections are named {@code appName} and whose listener {@code appName-listener}. */
+    /** A started engine whose pool connections are named {@code appName}, its listener {@code appName-listener}. */
     static PostgresEngine engine(TestDatabase db, TestClock clock, String appName) {
         return engine(db, clock, appName, b -> { });
     }
@@ -106,7 +107,13 @@ final class EventTestSupport {
      * {@code pg_notify} on the completion channel in the same transaction.
      */
     static ExecutionId insertCompletion(TestDatabase db, String namespace, boolean notify) {
-        ExecutionId id = ExecutionId.of(ThreadLocalRandom.current().nextInt(256), UUID.randomUUID());
+        ExecutionId id = randomId();
+        insertCompletion(db, namespace, id, notify);
+        return id;
+    }
+
+    /** {@link #insertCompletion(TestDatabase, String, boolean)} for a given execution id. */
+    static void insertCompletion(TestDatabase db, String namespace, ExecutionId id, boolean notify) {
         try (Connection c = db.openConnection()) {
             c.setAutoCommit(false);
             insertCompletion(c, namespace, id);
@@ -117,7 +124,32 @@ final class EventTestSupport {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return id;
+    }
+
+    /** An execution id in a random partition. */
+    static ExecutionId randomId() {
+        return ExecutionId.of(ThreadLocalRandom.current().nextInt(256), UUID.randomUUID());
+    }
+
+    /**
+     * Commits {@code count} completion events over one JDBC connection, one per transaction, each with its NOTIFY:
+     * many small racing commits, as a busy writer produces them.
+     */
+    static List<ExecutionId> commitCompletionsOneByOne(TestDatabase db, String namespace, int count) {
+        List<ExecutionId> ids = new ArrayList<>(count);
+        try (Connection c = db.openConnection()) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < count; i++) {
+                ExecutionId id = randomId();
+                insertCompletion(c, namespace, id);
+                notify(c, COMPLETION_CHANNEL);
+                c.commit();
+                ids.add(id);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return ids;
     }
 
     /** Inserts one completion event (outcome success) in the connection's current transaction. */
@@ -129,6 +161,40 @@ final class EventTestSupport {
             ps.setString(2, namespace);
             ps.setObject(3, id.uuid());
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Commits {@code rows} completion events (outcome success, random executions) in one JDBC transaction with one
+     * NOTIFY: a cheap producer for tests about the reader rather than the writer.
+     */
+    static void insertCompletions(TestDatabase db, String namespace, int rows) {
+        bulkInsert(db, COMPLETION_CHANNEL, "INSERT INTO flowfabric.ff_completion_event"
+                + " (partition_key, occurred_at_ms, namespace, execution_id, outcome)"
+                + " SELECT g % 256, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, ?, gen_random_uuid(),"
+                + " 'success' FROM generate_series(1, ?) AS g", namespace, rows);
+    }
+
+    /** Commits {@code rows} {@code acquired} lease events in one JDBC transaction with one NOTIFY. */
+    static void insertLeaseEvents(TestDatabase db, String namespace, int rows) {
+        bulkInsert(db, LEASE_CHANNEL, "INSERT INTO flowfabric.ff_lease_event (partition_key, occurred_at_ms,"
+                + " namespace, execution_id, attempt_index, lease_epoch, event_type, lease_fingerprint)"
+                + " SELECT g % 256, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, ?, gen_random_uuid(), 0, 1,"
+                + " 'acquired', lpad(to_hex(g), 16, '0') FROM generate_series(1, ?) AS g", namespace, rows);
+    }
+
+    private static void bulkInsert(TestDatabase db, String channel, String sql, String namespace, int rows) {
+        try (Connection c = db.openConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, namespace);
+                ps.setInt(2, rows);
+                assertThat(ps.executeUpdate()).isEqualTo(rows);
+            }
+            notify(c, channel);
+            c.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,9 +1,7 @@
 package io.flowfabric.postgres.events;
 
-import static io.flowfabric.postgres.events.EventTestSupport.TIMEOUT;
-import static io.flowfabric.postgres.events.EventTestSupport.claimRequest;
-import static io.flowfabric.postgres.events.EventTestSupport.create;
-import static io.flowfabric.postgres.events.EventTestSupport.createAndCancel;
+import static io.flowfabric.postgres.events.EventTestSupport.insertCompletions;
+import static io.flowfabric.postgres.events.EventTestSupport.insertLeaseEvents;
 import static io.flowfabric.postgres.events.EventTestSupport.nowCursor;
 import static io.flowfabric.postgres.events.EventTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,8 +11,6 @@ import io.flowfabric.core.events.CompletionEvent;
 import io.flowfabric.core.events.EventCursor;
 import io.flowfabric.core.events.LeaseEvent;
 import io.flowfabric.core.events.SubscribeRequest;
-import io.flowfabric.core.execution.ClaimedExecution;
-import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.state.LeaseEventType;
 import io.flowfabric.postgres.EngineFixture;
 import io.flowfabric.postgres.PostgresEngine;
@@ -24,9 +20,7 @@ import io.flowfabric.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,7 +32,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
-import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -62,81 +55,88 @@ class SubscriptionBackpressureTest {
     }
 
     @Test
-    @DisplayName("SB-07 a subscriber that requests nothing while 2,000 events are produced receives nothing; request(5) with batch size 10 delivers exactly 5, the rest arrive in order only when requested")
+    @DisplayName("SB-07 a subscriber that requests nothing while 2,000 events are committed receives nothing; with batch size 10, request(5) delivers exactly 5 and the rest arrive in order only when requested; resuming from the last cursor delivers the remainder, none dropped")
     void exactlyTheDemand() {
         String namespace = unique("bp");
-        String lane = unique("bp");
         int total = 2_000;
         EventCursor start = nowCursor(db);
-        List<ExecutionId> produced = new ArrayList<>();
-        List<CompletionEvent> received = new ArrayList<>();
+        List<CompletionEvent> received = Collections.synchronizedList(new ArrayList<>());
 
         StepVerifier.create(engine.subscriptions().subscribeCompletions(SubscribeRequest.builder().cursor(start)
-                        .namespace(namespace).batchSize(10).pollInterval(Duration.ofMillis(200)).build()), 0)
+                        .namespace(namespace).batchSize(10).pollInterval(Duration.ofMillis(200)).build())
+                        .doOnNext(received::add), 0)
                 .expectSubscription()
-                .then(() -> produced.addAll(Flux.range(0, total)
-                        .flatMapSequential(i -> createAndCancel(engine, namespace, lane), 4)
-                        .collectList().block(Duration.ofSeconds(60))))
-                .as("no demand, no event")
+                // 40 transactions of 50 events, each with its NOTIFY, written by another session.
+                .then(() -> {
+                    for (int i = 0; i < total / 50; i++) {
+                        insertCompletions(db, namespace, 50);
+                    }
+                })
                 .expectNoEvent(Duration.ofSeconds(1))
-                .recordWith(() -> received)
+                .as("no demand, no event")
                 .thenRequest(5)
                 .expectNextCount(5)
+                .expectNoEvent(Duration.ofMillis(500))
                 .as("exactly the 5 requested, although a batch holds 10")
-                .expectNoEvent(Duration.ofMillis(500))
                 .thenRequest(5)
                 .expectNextCount(5)
                 .expectNoEvent(Duration.ofMillis(500))
-                .thenRequest(total - 10)
-                .expectNextCount(total - 10)
+                .thenRequest(25)
+                .expectNextCount(25)
+                .as("25 more, across three batches")
                 .expectNoEvent(Duration.ofMillis(500))
                 .thenCancel()
-                .verify(Duration.ofSeconds(90));
+                .verify(Duration.ofSeconds(60));
+        assertThat(received).hasSize(35);
 
-        assertThat(received).hasSize(total);
-        Set<ExecutionId> ids = new HashSet<>();
-        received.forEach(e -> ids.add(e.payload().executionId()));
-        assertThat(ids).isEqualTo(new HashSet<>(produced));
-        for (int i = 1; i < received.size(); i++) {
-            assertThat(received.get(i).cursor()).isGreaterThan(received.get(i - 1).cursor());
+        // Resume after the last event handled: the other 1,965 follow, none lost to the cancelled reader's batch.
+        List<CompletionEvent> rest = engine.subscriptions().subscribeCompletions(SubscribeRequest.builder()
+                        .cursor(received.get(received.size() - 1).cursor()).namespace(namespace).batchSize(1000)
+                        .build())
+                .take(total - 35)
+                .collectList()
+                .block(Duration.ofSeconds(60));
+        List<CompletionEvent> all = new ArrayList<>(received);
+        all.addAll(rest);
+        assertThat(all).hasSize(total);
+        assertThat(all.stream().map(e -> e.payload().executionId()).distinct()).hasSize(total);
+        assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_completion_event WHERE namespace = ?",
+                namespace)).isEqualTo(total);
+        for (int i = 1; i < all.size(); i++) {
+            assertThat(all.get(i).cursor()).isGreaterThan(all.get(i - 1).cursor());
         }
     }
 
     @Test
-    @DisplayName("SB-07 2,000 lease events to a consumer requesting 1-7 at a time about every millisecond: all delivered in cursor order, none dropped")
+    @DisplayName("SB-07 10,000 lease events (100 transactions) to a consumer requesting 1-7 at a time about every millisecond: all delivered in cursor order, none dropped, never more than requested")
     void burstyConsumer() {
         String namespace = unique("sb07");
-        String lane = unique("sb07");
-        int executions = 1_000;
+        int transactions = 100;
+        int perTransaction = 100;
+        int total = transactions * perTransaction;
         EventCursor start = nowCursor(db);
-        Flux.range(0, executions).flatMap(i -> create(engine, namespace, lane), 4).then().block(TIMEOUT);
         BurstySubscriber consumer = new BurstySubscriber();
         engine.subscriptions().subscribeLeaseHistory(SubscribeRequest.builder().cursor(start).namespace(namespace)
                         .batchSize(50).build())
                 .subscribe(consumer);
         try {
-            // Produce while the consumer reads: acquired events in batches of 25, then a released one each.
-            List<ClaimedExecution> claimed = Flux.range(0, executions / 25)
-                    .concatMap(i -> engine.workers().claimBatch(claimRequest(lane, "w"), 25))
-                    .collectList()
-                    .block(Duration.ofSeconds(60));
-            assertThat(claimed).hasSize(executions);
-            Flux.fromIterable(claimed)
-                    .flatMap(c -> engine.workers().complete(c.fence(), null, null), 4)
-                    .then()
-                    .block(Duration.ofSeconds(60));
+            // Produce while the consumer reads.
+            for (int i = 0; i < transactions; i++) {
+                insertLeaseEvents(db, namespace, perTransaction);
+            }
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> consumer.count() >= 2 * executions);
+            await().atMost(Duration.ofSeconds(60)).until(() -> consumer.count() >= total
+                    || consumer.failure.get() != null);
             assertThat(consumer.failure.get()).isNull();
             List<LeaseEvent> events = consumer.snapshot();
-            assertThat(events).hasSize(2 * executions);
-            assertThat(events.stream().map(LeaseEvent::eventId).distinct()).hasSize(2 * executions);
+            assertThat(events).hasSize(total);
+            assertThat(events.stream().map(LeaseEvent::cursor).distinct()).hasSize(total);
             for (int i = 1; i < events.size(); i++) {
                 assertThat(events.get(i).cursor()).isGreaterThan(events.get(i - 1).cursor());
             }
-            assertThat(events.stream().filter(e -> e.type() == LeaseEventType.ACQUIRED)).hasSize(executions);
-            assertThat(events.stream().filter(e -> e.type() == LeaseEventType.RELEASED)).hasSize(executions);
-            assertThat(consumer.maxOutstanding.get()).as("never more delivered than requested").isLessThanOrEqualTo(7);
+            assertThat(events).extracting(LeaseEvent::type).containsOnly(LeaseEventType.ACQUIRED);
+            assertThat(consumer.maxOutstanding.get()).as("never more delivered than requested")
+                    .isLessThanOrEqualTo(7);
         } finally {
             consumer.dispose();
         }

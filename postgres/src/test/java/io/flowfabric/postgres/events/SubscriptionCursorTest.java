@@ -5,6 +5,7 @@ import static io.flowfabric.postgres.events.EventTestSupport.completionCursor;
 import static io.flowfabric.postgres.events.EventTestSupport.createAndCancel;
 import static io.flowfabric.postgres.events.EventTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.flowfabric.core.error.StateException;
 import io.flowfabric.core.error.ValidationException;
@@ -12,6 +13,7 @@ import io.flowfabric.core.events.CompletionEvent;
 import io.flowfabric.core.events.EventCursor;
 import io.flowfabric.core.events.SubscribeRequest;
 import io.flowfabric.core.id.ExecutionId;
+import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.postgres.EngineFixture;
 import io.flowfabric.postgres.PostgresEngine;
 import io.flowfabric.testing.FlowFabricPostgres;
@@ -19,6 +21,7 @@ import io.flowfabric.testing.TestClock;
 import io.flowfabric.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,10 +39,12 @@ class SubscriptionCursorTest {
 
     private PostgresEngine engine;
     private TestDatabase db;
+    private TestClock clock;
 
     @BeforeAll
     void start(TestDatabase db, TestClock clock) {
         this.db = db;
+        this.clock = clock;
         engine = EngineFixture.start(db, clock);
     }
 
@@ -135,6 +140,53 @@ class SubscriptionCursorTest {
         StepVerifier.create(engine.subscriptions().subscribeCompletions(SubscribeRequest.fromNow()))
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(500))
+                .thenCancel()
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    @DisplayName("SB-11 the outbox_pruning job prunes past a cursor: subscribing with it is State(CURSOR_EXPIRED); with acceptGap reading starts at the watermark it recorded and the first event is flagged gap")
+    void realPruning() {
+        String namespace = unique("sb11p");
+        String lane = unique("sb11p");
+        ExecutionId a = createAndCancel(engine, namespace, lane).block(TIMEOUT);
+        ExecutionId b = createAndCancel(engine, namespace, lane).block(TIMEOUT);
+        EventCursor cursorA = completionCursor(db, a);
+        EventCursor cursorB = completionCursor(db, b);
+        // Undispatched completion events are never pruned: wait for the engine's dispatcher.
+        await().atMost(Duration.ofSeconds(20)).until(() -> db.queryLong(
+                "SELECT count(*) FROM flowfabric.ff_completion_event WHERE dispatched_at_ms IS NULL") == 0);
+        try {
+            clock.advance(Duration.ofDays(8));
+            TickReport report = engine.reconcilers().tick("outbox_pruning").block(TIMEOUT);
+            assertThat(report).isNotNull();
+            assertThat(report.acted()).isPositive();
+        } finally {
+            clock.reset();
+        }
+        assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_completion_event WHERE namespace = ?",
+                namespace)).isZero();
+        Map<String, Object> watermark = db.queryRows("SELECT tx_id::text AS tx, event_id FROM"
+                + " flowfabric.ff_outbox_watermark WHERE outbox_table = 'ff_completion_event'").get(0);
+        assertThat(new EventCursor(Long.parseLong((String) watermark.get("tx")), (Long) watermark.get("event_id")))
+                .isEqualTo(cursorB);
+        ExecutionId c = createAndCancel(engine, namespace, lane).block(TIMEOUT);
+        ExecutionId d = createAndCancel(engine, namespace, lane).block(TIMEOUT);
+
+        StepVerifier.create(engine.subscriptions().subscribeCompletions(SubscribeRequest.after(cursorA)))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOfSatisfying(StateException.class,
+                        s -> assertThat(s.kind()).isEqualTo(StateException.Kind.CURSOR_EXPIRED)))
+                .verify(TIMEOUT);
+        StepVerifier.create(engine.subscriptions().subscribeCompletions(
+                        SubscribeRequest.builder().cursor(cursorA).namespace(namespace).acceptGap(true).build()))
+                .assertNext(gapped(c, true))
+                .assertNext(gapped(d, false))
+                .thenCancel()
+                .verify(TIMEOUT);
+        StepVerifier.create(engine.subscriptions().subscribeCompletions(
+                        SubscribeRequest.builder().cursor(cursorB).namespace(namespace).build()))
+                .assertNext(gapped(c, false))
+                .assertNext(gapped(d, false))
                 .thenCancel()
                 .verify(TIMEOUT);
     }

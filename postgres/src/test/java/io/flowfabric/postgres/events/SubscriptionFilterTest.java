@@ -11,7 +11,6 @@ import io.flowfabric.core.events.CompletionEvent;
 import io.flowfabric.core.events.EventCursor;
 import io.flowfabric.core.events.LeaseEvent;
 import io.flowfabric.core.events.SubscribeRequest;
-import io.flowfabric.core.execution.ClaimedExecution;
 import io.flowfabric.core.execution.CreateExecution;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.state.LeaseEventType;
@@ -21,6 +20,7 @@ import io.flowfabric.postgres.PostgresEngine;
 import io.flowfabric.testing.FlowFabricPostgres;
 import io.flowfabric.testing.TestClock;
 import io.flowfabric.testing.TestDatabase;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,8 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 
 /**
  * Filters run in SQL and leak nothing. Each consumer reads until a terminator event of its own that was committed
@@ -124,7 +123,7 @@ class SubscriptionFilterTest {
                     .collectList()
                     .block(TIMEOUT);
             assertThat(leases).as("lease events of %s", tag).hasSize(2 * byTag.get(tag).size());
-            assertThat(leases).extracting(LeaseEvent::executionId).containsOnlyElementsOf(byTag.get(tag));
+            assertThat(leases).extracting(LeaseEvent::executionId).allMatch(byTag.get(tag)::contains);
             assertThat(leases).extracting(LeaseEvent::instanceTag).containsOnly(tag);
             Map<ExecutionId, List<LeaseEventType>> types = new HashMap<>();
             leases.forEach(e -> types.computeIfAbsent(e.executionId(), k -> new ArrayList<>()).add(e.type()));
@@ -136,6 +135,38 @@ class SubscriptionFilterTest {
         ExecutionId untagged = byTag.get("none").iterator().next();
         assertThat(db.queryValue("SELECT instance_tag FROM flowfabric.ff_completion_event WHERE partition_key = ?"
                 + " AND execution_id = ?", untagged.partition(), untagged.uuid())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("SB-02 outcome and execution filters run in SQL: success-only sees only completions, cancelled-only only cancels, an execution filter only that execution")
+    void outcomeAndExecutionFilters() {
+        String namespace = unique("sb02o");
+        String lane = unique("sb02o");
+        EventCursor start = nowCursor(db);
+        ExecutionId cancelled1 = createAndCancel(engine, namespace, lane).block(TIMEOUT);
+        ExecutionId succeeded1 = runToCompletion(namespace, lane, null);
+        ExecutionId cancelled2 = createAndCancel(engine, namespace, lane).block(TIMEOUT);
+        ExecutionId succeeded2 = runToCompletion(namespace, lane, null);
+
+        List<CompletionEvent> successes = completionsUntil(SubscribeRequest.builder().cursor(start)
+                .namespace(namespace).outcomes(TerminalOutcome.SUCCESS), succeeded2);
+        assertThat(successes).extracting(e -> e.payload().executionId()).containsExactly(succeeded1, succeeded2);
+        assertThat(successes).allSatisfy(e -> {
+            assertThat(e.payload().attemptIndex()).as("the attempt that ran").isZero();
+            assertThat(e.payload().flowId()).isNull();
+        });
+        List<CompletionEvent> cancels = completionsUntil(SubscribeRequest.builder().cursor(start)
+                .namespace(namespace).outcomes(TerminalOutcome.CANCELLED, TerminalOutcome.FAILED), cancelled2);
+        assertThat(cancels).extracting(e -> e.payload().executionId()).containsExactly(cancelled1, cancelled2);
+        assertThat(cancels).allSatisfy(e -> assertThat(e.payload().attemptIndex())
+                .as("no attempt ever ran").isNull());
+        // An execution filter: its single event, nothing else even though later events exist.
+        StepVerifier.create(engine.subscriptions().subscribeCompletions(SubscribeRequest.builder().cursor(start)
+                        .executionId(cancelled2).build()))
+                .assertNext(e -> assertThat(e.payload().executionId()).isEqualTo(cancelled2))
+                .expectNoEvent(Duration.ofMillis(1200))
+                .thenCancel()
+                .verify(TIMEOUT);
     }
 
     /** Creates, claims and completes one execution; returns its id. */

@@ -11,6 +11,7 @@ import static io.flowfabric.postgres.events.EventTestSupport.nowCursor;
 import static io.flowfabric.postgres.events.EventTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.flowfabric.core.error.StateException;
 import io.flowfabric.core.events.CompletionEvent;
@@ -27,6 +28,8 @@ import io.flowfabric.postgres.events.EventTestSupport.RawListener;
 import io.flowfabric.testing.FlowFabricPostgres;
 import io.flowfabric.testing.TestClock;
 import io.flowfabric.testing.TestDatabase;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -35,11 +38,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import reactor.core.Disposable;
 import reactor.test.StepVerifier;
 
 /** Commit-order safety (spec 04 §4), events of one transaction, resuming, and one NOTIFY per transaction. */
@@ -49,10 +54,12 @@ class SubscriptionOrderingTest {
 
     private PostgresEngine engine;
     private TestDatabase db;
+    private TestClock clock;
 
     @BeforeAll
     void start(TestDatabase db, TestClock clock) {
         this.db = db;
+        this.clock = clock;
         engine = EngineFixture.start(db, clock);
     }
 
@@ -84,13 +91,13 @@ class SubscriptionOrderingTest {
             StepVerifier.create(engine.subscriptions().subscribeCompletions(SubscribeRequest.builder()
                             .cursor(start).namespace(namespace).pollInterval(Duration.ofMillis(200)).build()))
                     .expectSubscription()
-                    .as("nothing while T1 is open, although T2's event is committed")
                     .expectNoEvent(Duration.ofMillis(1500))
+                    .as("nothing while T1 is open, although T2's event is committed")
                     .then(() -> commit(t1))
                     .recordWith(() -> received)
                     .expectNextCount(2)
-                    .as("no duplicate afterwards")
                     .expectNoEvent(Duration.ofMillis(1000))
+                    .as("no duplicate afterwards")
                     .thenCancel()
                     .verify(TIMEOUT);
 
@@ -103,6 +110,41 @@ class SubscriptionOrderingTest {
             assertThat(second.cursor()).isEqualTo(laterCursor);
             assertThat(second.payload().outcome()).isEqualTo(TerminalOutcome.CANCELLED);
         }
+    }
+
+    @Test
+    @DisplayName("SB-04 while T1 holds the horizon back, the gauge flowfabric.subscription.held_back{family=completion} reports the 1 committed row the subscriber cannot deliver yet, and 0 once it is delivered")
+    void heldBackGauge() throws SQLException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        String namespace = unique("sb04g");
+        String lane = unique("sb04g");
+        try (PostgresEngine metered = EventTestSupport.engine(db, clock, unique("sb04g"),
+                b -> b.meterRegistry(registry));
+             Connection t1 = db.openConnection()) {
+            ExecutionId before = createAndCancel(metered, namespace, lane).block(TIMEOUT);
+            EventCursor start = completionCursor(db, before);
+            ExecutionId later = create(metered, namespace, lane).block(TIMEOUT);
+            t1.setAutoCommit(false);
+            EventTestSupport.insertCompletion(t1, namespace, ExecutionId.of(5, UUID.randomUUID()));
+            metered.operator().cancelExecution(later, null, null).block(TIMEOUT);
+
+            Disposable subscription = metered.subscriptions().subscribeCompletions(SubscribeRequest.builder()
+                    .cursor(start).namespace(namespace).pollInterval(Duration.ofMillis(200)).build()).subscribe();
+            try {
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(heldBack(registry))
+                        .as("flowfabric.subscription.held_back{family=completion}").isEqualTo(1.0));
+                t1.commit();
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(heldBack(registry))
+                        .isEqualTo(0.0));
+            } finally {
+                subscription.dispose();
+            }
+        }
+    }
+
+    private static @Nullable Double heldBack(SimpleMeterRegistry registry) {
+        Gauge gauge = registry.find("flowfabric.subscription.held_back").tag("family", "completion").gauge();
+        return gauge == null ? null : gauge.value();
     }
 
     @Test
