@@ -524,7 +524,9 @@ public final class PostgresEngine implements FlowFabric {
                         .initialSize(poolInitialSize)
                         .maxSize(poolMaxSize)
                         .maxAcquireTime(poolMaxAcquireTime)
-                        .validationQuery("SELECT 1")
+                        // No validation query: it would cost a round trip on every acquire. The pool checks the
+                        // channel locally; a connection the server dropped fails its unit with the retryable
+                        // Unavailable(TRANSPORT) and is discarded.
                         .build());
                 factory = owned;
                 if (listener == null) {
