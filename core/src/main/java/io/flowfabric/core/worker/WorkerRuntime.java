@@ -1,12 +1,16 @@
 package io.flowfabric.core.worker;
 
 import io.flowfabric.core.FlowFabric;
+import io.flowfabric.core.error.NotFoundException;
+import io.flowfabric.core.error.StateException;
+import io.flowfabric.core.error.ValidationException;
 import io.flowfabric.core.execution.ClaimRequest;
 import io.flowfabric.core.execution.ClaimedExecution;
 import io.flowfabric.core.execution.FailureReason;
 import io.flowfabric.core.execution.Payload;
 import io.flowfabric.core.policy.FailureClass;
 import io.flowfabric.core.spi.WorkerOperations;
+import io.flowfabric.core.validation.Limits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,8 +43,9 @@ import reactor.core.scheduler.Scheduler;
  * polling, no connection held). If the lease is lost while a handler runs (expired, revoked, cancelled), the handler
  * is cancelled and nothing is written for it.
  *
- * <p>{@link #stop(Duration)} stops claiming, lets running handlers finish within the grace period and then cancels
- * what is left; {@link #kill()} cancels everything at once, as a crash would (the leases then expire and another
+ * <p>{@link #stop(Duration)} stops claiming (a claim round already under way ends first, at most {@code idleWait}
+ * later, and what it claimed is run), lets running handlers finish within the grace period and then cancels what is
+ * left; {@link #kill()} cancels everything at once, as a crash would (the leases then expire and another
  * worker reclaims the executions). Thread-safe.
  *
  * @since 0.1
@@ -49,7 +54,9 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRuntime.class);
     private static final int MAX_CLAIM_BATCH = 100;
-    private static final int MAX_MESSAGE_CHARS = 1000;
+    private static final int MESSAGE_BYTES = Limits.MAX_FAILURE_MESSAGE_BYTES;
+    private static final int DETAIL_BYTES = Limits.MAX_FAILURE_DETAIL_BYTES;
+    private static final int CATEGORY_BYTES = Limits.MAX_FAILURE_CATEGORY_BYTES;
 
     private final WorkerOperations workers;
     private final TaskContext.@Nullable StreamAppender streams;
@@ -64,6 +71,7 @@ public final class WorkerRuntime implements AutoCloseable {
     private final AtomicInteger maxObserved = new AtomicInteger();
     private final Sinks.Many<Integer> slots = Sinks.many().replay().latest();
     private final Sinks.Empty<Void> stopping = Sinks.empty();
+    private final Sinks.Empty<Void> loopEnded = Sinks.empty();
     private final Disposable.Composite tasks = Disposables.composite();
     private volatile @Nullable Disposable loop;
     private volatile boolean running;
@@ -107,9 +115,11 @@ public final class WorkerRuntime implements AutoCloseable {
                 return this;
             }
             running = true;
+            // The loop is never cancelled by stop(): a claim already sent may commit, and its executions must be
+            // run rather than left leased to nobody. Stopping ends the loop after the current round.
             loop = Mono.defer(this::claimRound)
                     .repeat(() -> running)
-                    .takeUntilOther(stopping.asMono())
+                    .doFinally(signal -> loopEnded.tryEmitEmpty())
                     .subscribe(v -> { }, e -> LOG.error("worker {} claim loop ended: {}", request.workerInstanceId(),
                             e.toString()));
         }
@@ -182,13 +192,21 @@ public final class WorkerRuntime implements AutoCloseable {
         if (scheduler != null) {
             work = work.subscribeOn(scheduler);
         }
-        Mono<Outcome> leaseLost = Flux.interval(renewEvery)
-                .concatMap(t -> workers.renew(claimed.fence(), leaseTtl))
+        // One renewal at a time, each renewEvery after the previous one finished (a slow renewal must not pile up
+        // ticks). Only a lease-state answer means the lease is gone; a transport error is retried next period.
+        Mono<Outcome> leaseLost = Mono.delay(renewEvery)
+                .then(workers.renew(claimed.fence(), leaseTtl)
+                        .onErrorResume(e -> !(e instanceof StateException || e instanceof NotFoundException),
+                                e -> Mono.empty()))
+                .repeat()
                 .then(Mono.<Outcome>never())
                 .onErrorResume(e -> Mono.just(new Outcome.LeaseLost(e)));
         Disposable[] self = new Disposable[1];
         Disposable task = Mono.firstWithSignal(work, leaseLost)
-                .flatMap(outcome -> finish(claimed, outcome))
+                .flatMap(outcome -> finish(claimed, outcome)
+                        .onErrorResume(ValidationException.class, rejected -> workers.fail(claimed.fence(),
+                                new FailureReason("the engine rejected the handler's outcome: "
+                                        + rejected.kind(), null, null), FailureClass.PERMANENT).then()))
                 .onErrorResume(e -> {
                     LOG.warn("worker {} could not record the outcome of {}: {}", request.workerInstanceId(),
                             claimed.executionId(), e.toString());
@@ -219,10 +237,11 @@ public final class WorkerRuntime implements AutoCloseable {
             FailureReason reason;
             FailureClass cls;
             if (e instanceof TaskFailure tf) {
-                reason = new FailureReason(truncate(tf.getMessage()), truncate(tf.detail()), tf.category());
+                reason = new FailureReason(clip(tf.getMessage(), MESSAGE_BYTES), clip(tf.detail(), DETAIL_BYTES),
+                        clip(tf.category(), CATEGORY_BYTES));
                 cls = tf.failureClass();
             } else {
-                reason = new FailureReason(truncate(e.toString()), null, null);
+                reason = new FailureReason(clip(e.toString(), MESSAGE_BYTES), null, null);
                 cls = FailureClass.TRANSIENT;
             }
             return workers.fail(claimed.fence(), reason, cls).then();
@@ -245,8 +264,30 @@ public final class WorkerRuntime implements AutoCloseable {
         return workers.complete(claimed.fence(), bytes, encoding).then();
     }
 
-    private static @Nullable String truncate(@Nullable String s) {
-        return s == null || s.length() <= MAX_MESSAGE_CHARS ? s : s.substring(0, MAX_MESSAGE_CHARS);
+    /**
+     * Fits a failure text to the engine's byte limit: unpaired surrogates become U+FFFD and the text is cut on a code
+     * point boundary, so the engine never rejects the failure (which would leave the execution leased until expiry).
+     */
+    static @Nullable String clip(@Nullable String s, int maxBytes) {
+        if (s == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(Math.min(s.length(), maxBytes));
+        int bytes = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            if (Character.isSurrogate((char) cp)) {
+                cp = 0xFFFD;
+            }
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > maxBytes) {
+                break;
+            }
+            out.appendCodePoint(cp);
+            bytes += size;
+            i += Character.charCount(s.codePointAt(i));
+        }
+        return out.toString();
     }
 
     /**
@@ -258,8 +299,10 @@ public final class WorkerRuntime implements AutoCloseable {
             running = false;
             stopping.tryEmitEmpty();
             emitSlot();
-            return slots.asFlux().filter(n -> inFlight.get() == 0).next().then()
-                    .timeout(grace, Mono.fromRunnable(tasks::dispose))
+            Mono<Void> loopDone = loop == null ? Mono.empty() : loopEnded.asMono();
+            return loopDone
+                    .then(slots.asFlux().filter(n -> inFlight.get() == 0).next().then())
+                    .timeout(grace, Mono.fromRunnable(this::kill))
                     .then(Mono.fromRunnable(tasks::dispose));
         });
     }
@@ -292,7 +335,7 @@ public final class WorkerRuntime implements AutoCloseable {
         private int concurrency = 4;
         private Duration leaseTtl = Duration.ofSeconds(30);
         private @Nullable Duration renewEvery;
-        private Duration idleWait = Duration.ofSeconds(30);
+        private Duration idleWait = Duration.ofSeconds(5);
         private final Map<String, TaskHandler> handlers = new HashMap<>();
         private @Nullable TaskHandler defaultHandler;
         private @Nullable Scheduler scheduler;
@@ -314,7 +357,10 @@ public final class WorkerRuntime implements AutoCloseable {
         public Builder leaseTtl(Duration ttl) { this.leaseTtl = Objects.requireNonNull(ttl); return this; }
         /** How often running leases are renewed (default a third of the TTL). */
         public Builder renewEvery(Duration every) { this.renewEvery = Objects.requireNonNull(every); return this; }
-        /** How long one idle claim parks waiting for a wake-up before it looks again (default 30 s, at most 5 min). */
+        /**
+         * How long one idle claim parks waiting for a wake-up before it looks again (default 5 s, at most 5 min). A
+         * stop waits for the current round, so this also bounds how long an idle runtime takes to stop.
+         */
         public Builder idleWait(Duration wait) { this.idleWait = Objects.requireNonNull(wait); return this; }
         /** The handler for executions of {@code kind}. */
         public Builder handler(String kind, TaskHandler handler) {
