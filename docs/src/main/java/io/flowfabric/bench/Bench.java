@@ -22,7 +22,13 @@ import org.slf4j.LoggerFactory;
 public final class Bench {
 
     /** Every scenario, in the order the usage text lists them. A new scenario is one class added here. */
-    private static final List<BenchScenario> SCENARIOS = List.of(new LifecycleScenario());
+    private static final List<BenchScenario> SCENARIOS = List.of(
+            new LifecycleScenario(),
+            new CompletionsScenario(),
+            new FlowsScenario(),
+            new StreamsScenario(),
+            new ReconcilersScenario(),
+            new PickupScenario());
 
     private Bench() {
     }

@@ -17,10 +17,15 @@ import java.util.function.ToDoubleFunction;
  * @param claimP99Ms       99th percentile duration of one claim call, milliseconds
  * @param jvmCpuMicros     JVM CPU per execution, microseconds
  * @param pgCpuMicros      PostgreSQL backend CPU per execution, microseconds ({@code NaN} when unknown)
+ * @param createJvmMicros  JVM CPU per execution in the create phase, microseconds
+ * @param createPgMicros   PostgreSQL backend CPU per execution in the create phase, microseconds
+ * @param processJvmMicros JVM CPU per execution in the process phase, microseconds
+ * @param processPgMicros  PostgreSQL backend CPU per execution in the process phase, microseconds
  */
 record LifecycleFigures(String label, double createPerSecond, double processPerSecond, double totalPerSecond,
                         double p50Ms, double p99Ms, double claimP50Ms, double claimP99Ms, double jvmCpuMicros,
-                        double pgCpuMicros) {
+                        double pgCpuMicros, double createJvmMicros, double createPgMicros, double processJvmMicros,
+                        double processPgMicros) {
 
     /** The figures of one round. */
     static LifecycleFigures of(LifecycleRun run) {
@@ -38,7 +43,11 @@ record LifecycleFigures(String label, double createPerSecond, double processPerS
                 median(runs, LifecycleRun::claimP50Ms),
                 median(runs, LifecycleRun::claimP99Ms),
                 median(runs, LifecycleRun::jvmCpuMicrosPerExecution),
-                median(runs, LifecycleRun::pgCpuMicrosPerExecution));
+                median(runs, LifecycleRun::pgCpuMicrosPerExecution),
+                median(runs, LifecycleRun::createJvmMicros),
+                median(runs, LifecycleRun::createPgMicros),
+                median(runs, LifecycleRun::processJvmMicros),
+                median(runs, LifecycleRun::processPgMicros));
     }
 
     /** The middle value, or the mean of the two middle values; {@code NaN} sorts last, as unknown. */

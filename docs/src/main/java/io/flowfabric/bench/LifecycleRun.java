@@ -36,15 +36,36 @@ record LifecycleRun(String system, int partitions, int n, long createNanos, long
 
     /** JVM CPU microseconds per execution over both phases. */
     double jvmCpuMicrosPerExecution() {
-        return (createCpu.jvmNanos() + processCpu.jvmNanos()) / 1_000.0 / n;
+        return createJvmMicros() + processJvmMicros();
     }
 
     /** PostgreSQL backend CPU microseconds per execution over both phases; {@code NaN} when unknown. */
     double pgCpuMicrosPerExecution() {
-        if (createCpu.pgNanos() < 0 || processCpu.pgNanos() < 0) {
-            return Double.NaN;
-        }
-        return (createCpu.pgNanos() + processCpu.pgNanos()) / 1_000.0 / n;
+        return createPgMicros() + processPgMicros();
+    }
+
+    /** JVM CPU microseconds per execution in the create phase. */
+    double createJvmMicros() {
+        return micros(createCpu.jvmNanos());
+    }
+
+    /** PostgreSQL backend CPU microseconds per execution in the create phase; {@code NaN} when unknown. */
+    double createPgMicros() {
+        return micros(createCpu.pgNanos());
+    }
+
+    /** JVM CPU microseconds per execution in the process phase. */
+    double processJvmMicros() {
+        return micros(processCpu.jvmNanos());
+    }
+
+    /** PostgreSQL backend CPU microseconds per execution in the process phase; {@code NaN} when unknown. */
+    double processPgMicros() {
+        return micros(processCpu.pgNanos());
+    }
+
+    private double micros(long nanos) {
+        return nanos < 0 ? Double.NaN : nanos / 1_000.0 / n;
     }
 
     /**

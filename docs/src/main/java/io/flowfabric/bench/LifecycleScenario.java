@@ -193,6 +193,18 @@ final class LifecycleScenario implements BenchScenario {
                 e.processPerSecond() / raw.processPerSecond(),
                 (e.jvmCpuMicros() + e.pgCpuMicros()) / (raw.jvmCpuMicros() + raw.pgCpuMicros()),
                 e.jvmCpuMicros() / raw.jvmCpuMicros(), e.pgCpuMicros() / raw.pgCpuMicros()));
+        out.println();
+        out.println("CPU microseconds per execution by phase (medians; the machine has "
+                + Runtime.getRuntime().availableProcessors() + " CPUs):");
+        out.println(String.format(Locale.ROOT, "      %-11s %11s %11s %11s %11s", "system", "create jvm",
+                "create pg", "process jvm", "process pg"));
+        List<LifecycleFigures> all = new ArrayList<>();
+        all.add(raw);
+        all.addAll(engines.values());
+        for (LifecycleFigures f : all) {
+            out.println(String.format(Locale.ROOT, "      %-11s %11.0f %11.0f %11.0f %11.0f", f.label(),
+                    f.createJvmMicros(), f.createPgMicros(), f.processJvmMicros(), f.processPgMicros()));
+        }
         out.printf(Locale.ROOT, "load average at end: %.2f%n", loadAverage());
         LifecycleFigures engine = engines.get(firstPartitions);
         out.printf(Locale.ROOT, "RESULT scenario=lifecycle engine_per_s=%d raw_per_s=%d ratio=%.2f p50_ms=%.2f "
