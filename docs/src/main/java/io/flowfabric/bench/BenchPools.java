@@ -9,11 +9,10 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Connection pools for the baseline and for housekeeping, built over the same driver ({@code r2dbc-postgresql}) and
+ * Connection pools for baselines and for housekeeping, built over the same driver ({@code r2dbc-postgresql}) and
  * pool ({@code r2dbc-pool}) as the engine's own, with the engine's driver settings (bounded prepared-statement cache
- * of 256, statement and lock timeouts as startup options), so a baseline differs from the engine only in the SQL it
- * sends. The one deliberate difference is the validation query: the engine's pool runs {@code SELECT 1} on every
- * acquire; a baseline pool does so only when asked, to measure what that round trip costs.
+ * of 256, statement and lock timeouts as startup options, no validation query), so a baseline differs from the
+ * engine only in the SQL it sends.
  */
 final class BenchPools {
 
@@ -27,7 +26,8 @@ final class BenchPools {
      * @param initialSize     connections opened by {@code warmup()}
      * @param maxSize         the pool's upper bound
      * @param applicationName shown in {@code pg_stat_activity}
-     * @param validationQuery whether to run {@code SELECT 1} on every acquire, as the engine's pool does
+     * @param validationQuery whether to run {@code SELECT 1} on every acquire (a round trip each time; the engine's
+     *                        pool does not)
      */
     static ConnectionPool create(String r2dbcUrl, int initialSize, int maxSize, String applicationName,
                                  boolean validationQuery) {

@@ -24,15 +24,17 @@ import org.jspecify.annotations.Nullable;
 final class CpuMeter {
 
     private static final long NANOS_PER_TICK = 10_000_000L;
-    private static final String BACKENDS =
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+    /** The pool's backends and, when an engine owns the pool, its listener connection (named with "-listener"). */
+    private static final String BACKENDS = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            + "AND application_name IN ($1, $1 || '-listener')";
 
     private final ConnectionFactory admin;
     private final String applicationName;
 
     /**
      * @param admin           the connection factory used to list the backends (not the measured pool)
-     * @param applicationName the measured pool's {@code application_name}
+     * @param applicationName the measured pool's {@code application_name}; backends named that plus
+     *                        {@code -listener} (an engine's notification listener) are counted too
      */
     CpuMeter(ConnectionFactory admin, String applicationName) {
         this.admin = admin;
@@ -43,7 +45,8 @@ final class CpuMeter {
      * CPU used since a sample.
      *
      * @param jvmNanos     by this JVM (all threads, including JIT and GC)
-     * @param pgNanos      by the measured pool's PostgreSQL backends; {@code -1} when unknown (remote server)
+     * @param pgNanos      by the measured pool's PostgreSQL backends (and the engine's listener); {@code -1} when
+     *                     unknown (remote server)
      * @param machineNanos by every process on this machine, summed over CPUs; {@code -1} when unknown
      */
     record Use(long jvmNanos, long pgNanos, long machineNanos) {

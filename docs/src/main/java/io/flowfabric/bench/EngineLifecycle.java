@@ -21,7 +21,6 @@ import reactor.core.publisher.Mono;
 final class EngineLifecycle {
 
     static final String LANE = "bench";
-    static final String APPLICATION_NAME = "flowfabric-bench";
 
     private static final Duration LEASE_TTL = Duration.ofSeconds(30);
 
@@ -56,11 +55,11 @@ final class EngineLifecycle {
                 .physicalPartitions(partitions)
                 .poolSize(workers, workers + 4)
                 .backgroundReconcilers(false)
-                .applicationName(APPLICATION_NAME)
+                .applicationName(applicationName(schema))
                 .build();
         try {
             engine.start().block();
-            CpuMeter cpu = new CpuMeter(admin, APPLICATION_NAME);
+            CpuMeter cpu = new CpuMeter(admin, applicationName(schema));
 
             CreateExecution request = CreateExecution.builder(LANE).input(input, "binary").build();
             CpuMeter.Sample createCpu = cpu.start();
@@ -133,6 +132,11 @@ final class EngineLifecycle {
         });
         // Repeat (not recurse) so a long run does not nest one operator per batch.
         return cycle.repeat().takeUntil(more -> !more).then();
+    }
+
+    /** The engine's {@code application_name}; its listener connection gets {@code -listener} appended. */
+    private static String applicationName(String schema) {
+        return "flowfabric-bench-" + schema;
     }
 
     private record Claimed(ClaimedExecution execution, long claimedAtNanos) {

@@ -58,8 +58,7 @@ final class LifecycleScenario implements BenchScenario {
                 BenchOption.value("rounds", "3", "measured rounds; figures are medians over rounds"),
                 BenchOption.value("partitions", "1", "engine physical partitions, comma-separated (1,2,4,8,16,32)"),
                 BenchOption.optional("url", "r2dbc-url", "use this database (r2dbc:postgresql://user:pw@host:port/db) "
-                        + "instead of the testing module's"),
-                BenchOption.flag("raw-validate", "baseline pool runs SELECT 1 per acquire, like the engine's"));
+                        + "instead of the testing module's"));
     }
 
     @Override
@@ -69,7 +68,6 @@ final class LifecycleScenario implements BenchScenario {
         int batch = options.intAtLeast("batch", 1);
         int rounds = options.intAtLeast("rounds", 1);
         List<Integer> partitions = options.intList("partitions", 1);
-        boolean rawValidate = options.flag("raw-validate");
         if (batch > MAX_BATCH) {
             throw new BenchUsageException("--batch must be at most " + MAX_BATCH + ", was " + batch);
         }
@@ -81,9 +79,9 @@ final class LifecycleScenario implements BenchScenario {
 
         try (BenchDatabase database = BenchDatabase.open(options.value("url").orElse(null))) {
             ConnectionPool admin = BenchPools.create(database.r2dbcUrl(), 0, 2, "flowfabric-bench-admin", false);
-            RawLifecycle raw = new RawLifecycle(admin, database.r2dbcUrl(), rawValidate);
+            RawLifecycle raw = new RawLifecycle(admin, database.r2dbcUrl(), false);
             try {
-                header(out, database, admin, n, workers, batch, rounds, partitions, rawValidate);
+                header(out, database, admin, n, workers, batch, rounds, partitions);
                 raw.install();
                 EngineLifecycle engine = new EngineLifecycle(admin, database.r2dbcUrl(), out);
 
@@ -134,7 +132,7 @@ final class LifecycleScenario implements BenchScenario {
     }
 
     private static void header(PrintStream out, BenchDatabase database, ConnectionFactory admin, int n, int workers,
-                               int batch, int rounds, List<Integer> partitions, boolean rawValidate) {
+                               int batch, int rounds, List<Integer> partitions) {
         Map<String, String> s = BenchSql.queryOne(admin, SERVER_SETTINGS, row -> {
             Map<String, String> m = new LinkedHashMap<>();
             for (String key : List.of("version", "max_locks", "synchronous_commit", "fsync", "full_page_writes",
@@ -158,9 +156,8 @@ final class LifecycleScenario implements BenchScenario {
                 Runtime.getRuntime().availableProcessors(), loadAverage(), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() / (1024 * 1024));
         out.printf(Locale.ROOT, "  parameters  N=%d W=%d batch=%d rounds=%d partitions=%s pool=%d..%d (engine and "
-                        + "raw) create concurrency=%d raw validation query=%s%n",
-                n, workers, batch, rounds, partitions, workers, workers + 4, CREATE_CONCURRENCY,
-                rawValidate ? "on" : "off");
+                        + "raw) create concurrency=%d%n",
+                n, workers, batch, rounds, partitions, workers, workers + 4, CREATE_CONCURRENCY);
         out.println("  columns     create/s = N / create phase; process/s = N / claim+complete phase; "
                 + "total/s = N / (create + process)");
         out.println("              p50/p99 ms = claim emitted -> complete returned, per execution; claim50/99 = one "
@@ -186,6 +183,16 @@ final class LifecycleScenario implements BenchScenario {
             out.println(row("", median));
         });
         out.println();
+        engineRuns.forEach((p, runs) -> {
+            // Both systems of a round ran back to back, so a round's own ratio shows how much the interference
+            // that differs between rounds moved the ratio of medians.
+            StringBuilder perRound = new StringBuilder();
+            for (int k = 0; k < runs.size(); k++) {
+                perRound.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f",
+                        runs.get(k).totalPerSecond() / rawRuns.get(k).totalPerSecond()));
+            }
+            out.println("engine P=" + p + " / raw per round: " + perRound);
+        });
         engines.forEach((p, e) -> out.printf(Locale.ROOT,
                 "engine P=%d / raw: total %.2f, create %.2f, process %.2f; CPU per execution %.1fx (jvm %.1fx, "
                         + "pg %.1fx)%n", p,
