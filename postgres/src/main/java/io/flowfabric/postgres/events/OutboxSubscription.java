@@ -181,7 +181,8 @@ final class OutboxSubscription<T> {
             // first event of the first successful read after starting at the watermark.
             boolean[] gapPending = {position.gap};
             long started = System.nanoTime();
-            return db.inTransaction("subscription_read_" + family.name(), tx -> tx.query(readSql, row -> {
+            // One statement, one snapshot: no BEGIN/COMMIT round trips on the read that every wake-up runs.
+            return db.autocommit("subscription_read_" + family.name(), tx -> tx.query(readSql, row -> {
                         long horizon = Long.parseLong(row.get("ff_horizon", String.class));
                         noteHeldBack(row.get("ff_held_back", Long.class));
                         String txText = row.get("ff_tx_id", String.class);

@@ -149,11 +149,15 @@ final class PgWorkerOperations implements WorkerOperations {
             }
             long deadline = System.nanoTime() + valid.maxWait().toNanos();
             List<String> channels = valid.lanes().stream().map(settings.channels()::ready).toList();
-            // Arm the lanes' ready channels before the first attempt, so an execution made eligible between an empty
-            // attempt and the wait still wakes us; while parked no pooled connection is held.
-            return Flux.usingWhen(Waiter.arm(settings.hub(), channels),
-                    waiter -> claimUntil(valid, n, deadline, waiter),
-                    waiter -> Mono.fromRunnable(waiter::dispose));
+            // A busy lane answers the first attempt: no LISTEN round trip on the hot path. Only an empty attempt
+            // leads to the wait, and then the lanes' ready channels are armed before the next attempt, so an
+            // execution made eligible between that attempt and the wait still wakes us; while parked no pooled
+            // connection is held.
+            return claimOnce(valid, n).collectList().flatMapMany(first -> !first.isEmpty()
+                    ? Flux.fromIterable(first)
+                    : Flux.usingWhen(Waiter.arm(settings.hub(), channels),
+                            waiter -> claimUntil(valid, n, deadline, waiter),
+                            waiter -> Mono.fromRunnable(waiter::dispose)));
         });
     }
 
