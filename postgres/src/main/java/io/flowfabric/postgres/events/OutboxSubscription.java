@@ -33,6 +33,10 @@ import reactor.util.retry.Retry;
  * <p>The loop: arm the family's channel, then repeatedly read a batch and emit it; after a full batch read again at
  * once, otherwise park (no connection held) until a wake or the poll interval. The next read starts only once the
  * previous batch was fully delivered to the subscriber, so a subscriber holds at most one batch.
+ *
+ * <p>Gauges per family: {@code flowfabric.subscription.lag}, the largest over open subscriptions of the age (database
+ * clock) of the newest event their last read returned, 0 for a read that returned none (caught up); and
+ * {@code flowfabric.subscription.buffered}, events read but not yet emitted for lack of demand, summed.
  */
 final class OutboxSubscription<T> {
 
@@ -45,11 +49,11 @@ final class OutboxSubscription<T> {
             SELECT tx_id::text AS tx_id, event_id FROM {s}.ff_outbox_watermark WHERE outbox_table = $1""";
 
     private static final String READ = """
-            WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
-            SELECT h.horizon::text AS ff_horizon, r.ff_tx::text AS ff_tx_id,
+            WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, {s}.now_ms() AS now_ms)
+            SELECT h.horizon::text AS ff_horizon, h.now_ms AS ff_now_ms, r.ff_tx::text AS ff_tx_id,
                    (SELECT count(*) FROM {s}.%2$s b WHERE b.tx_id >= h.horizon) AS ff_held_back, r.*
             FROM h LEFT JOIN LATERAL (
-              SELECT o.tx_id AS ff_tx, o.event_id AS ff_event_id, %1$s
+              SELECT o.tx_id AS ff_tx, o.event_id AS ff_event_id, o.occurred_at_ms AS ff_occurred_at_ms, %1$s
               FROM {s}.%2$s o
               WHERE (o.tx_id, o.event_id) > ($1::text::xid8, $2::bigint) AND o.tx_id < h.horizon
                 AND %3$s
@@ -69,6 +73,8 @@ final class OutboxSubscription<T> {
     private final java.util.concurrent.atomic.AtomicLong heldBack = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong heldBackSinceNanos = new java.util.concurrent.atomic.AtomicLong();
     private static final long HELD_BACK_WARNING_NANOS = Duration.ofSeconds(30).toNanos();
+    /** The positions of this family's open subscriptions, for the lag and buffered gauges. */
+    private final java.util.Set<Position> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     OutboxSubscription(Database db, SqlTemplate sql, @Nullable NotificationHub hub, OutboxFamily<T> family,
                        io.flowfabric.postgres.metrics.EngineMetrics metrics) {
@@ -78,6 +84,12 @@ final class OutboxSubscription<T> {
                 "family", family.name());
         metrics.gauge("flowfabric.subscription.held_back", "committed events not yet deliverable because an older "
                 + "transaction is still running (as of the last read)", heldBack::get, "family", family.name());
+        metrics.gauge("flowfabric.subscription.lag", "largest, over open subscriptions, age in ms on the database "
+                + "clock of the newest event their last read returned (0 when it returned none)",
+                () -> open.stream().mapToLong(p -> p.lagMs).max().orElse(0), "family", family.name());
+        metrics.gauge("flowfabric.subscription.buffered", "events read from the database but not yet emitted to "
+                + "subscribers (awaiting demand), summed over open subscriptions",
+                () -> open.stream().mapToLong(p -> p.buffered.get()).sum(), "family", family.name());
         this.hub = hub;
         this.family = family;
         // The table and column names are the family's own constants, never caller input.
@@ -119,6 +131,10 @@ final class OutboxSubscription<T> {
         long event;
         boolean gap;
         boolean lastFull = true;
+        /** Age of the newest event of the last read (0 when it returned none), on the database clock. */
+        volatile long lagMs;
+        /** Events of the last read not yet emitted downstream. */
+        final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
 
         Position(long tx, long event, boolean gap) {
             this.tx = tx;
@@ -164,9 +180,13 @@ final class OutboxSubscription<T> {
                     Mono<Boolean> pause = position.lastFull ? Mono.just(Boolean.TRUE) : waiter.await(poll);
                     return pause.then(readBatch(request, position)).flatMapIterable(batch -> batch);
                 })
+                // flatMapIterable emits a batch only on demand: what is read but not yet emitted is buffered.
+                .doOnNext(event -> position.buffered.decrementAndGet())
                 .repeat()
                 .onErrorResume(e -> e instanceof UnavailableException u
-                        && u.kind() == UnavailableException.Kind.SHUTTING_DOWN, e -> Flux.empty());
+                        && u.kind() == UnavailableException.Kind.SHUTTING_DOWN, e -> Flux.empty())
+                .doOnSubscribe(s -> open.add(position))
+                .doFinally(signal -> open.remove(position));
     }
 
     private Mono<List<T>> readBatch(SubscribeRequest request, Position position) {
@@ -186,14 +206,15 @@ final class OutboxSubscription<T> {
                         long horizon = Long.parseLong(row.get("ff_horizon", String.class));
                         noteHeldBack(row.get("ff_held_back", Long.class));
                         String txText = row.get("ff_tx_id", String.class);
+                        long nowMs = row.get("ff_now_ms", Long.class);
                         if (txText == null) {
-                            return new Row<T>(horizon, 0, 0, null);
+                            return new Row<T>(horizon, nowMs, 0, 0, 0, null);
                         }
                         long txId = Long.parseLong(txText);
                         long eventId = row.get("ff_event_id", Long.class);
                         boolean gap = gapPending[0];
                         gapPending[0] = false;
-                        return new Row<>(horizon, txId, eventId,
+                        return new Row<>(horizon, nowMs, row.get("ff_occurred_at_ms", Long.class), txId, eventId,
                                 family.mapper().map(row, new EventCursor(txId, eventId), gap));
                     }, binds))
                     .collectList()
@@ -239,15 +260,19 @@ final class OutboxSubscription<T> {
     private List<T> advance(SubscribeRequest request, Position position, List<Row<T>> rows) {
         List<T> events = new ArrayList<>(rows.size());
         long horizon = 0;
+        long lagMs = 0;
         for (Row<T> row : rows) {
             horizon = row.horizon;
             if (row.event != null) {
+                lagMs = Math.max(0, row.nowMs - row.occurredAtMs);
                 events.add(row.event);
                 position.tx = row.txId;
                 position.event = row.eventId;
                 position.gap = false;
             }
         }
+        position.lagMs = lagMs;
+        position.buffered.addAndGet(events.size());
         position.lastFull = events.size() >= request.batchSize();
         if (!position.lastFull && position.before(horizon, 0)) {
             // Every row below the horizon has been seen (matching or not): skip past the ones the filters excluded.
@@ -257,7 +282,7 @@ final class OutboxSubscription<T> {
         return events;
     }
 
-    /** One row of a read: the horizon, and the mapped event when the row carried one. */
-    private record Row<T>(long horizon, long txId, long eventId, @Nullable T event) {
+    /** One row of a read: the horizon, the database time, and the event (with its time) when the row carried one. */
+    private record Row<T>(long horizon, long nowMs, long occurredAtMs, long txId, long eventId, @Nullable T event) {
     }
 }

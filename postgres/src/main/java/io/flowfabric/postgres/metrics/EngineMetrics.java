@@ -18,8 +18,17 @@ public interface EngineMetrics {
     /** Executions handed out by one claim transaction. */
     void claimBatch(int size);
 
-    /** One reconciler tick: its duration, outcome ({@code ok} or {@code error}) and rows acted on / skipped. */
+    /**
+     * One reconciler tick: its duration, outcome ({@code ok} or {@code error}), rows acted on, rows skipped (held by
+     * another transaction or no longer qualifying under the lock) and errors.
+     */
     void reconcilerTick(String job, String outcome, long nanos, int acted, int skipped, int errors);
+
+    /**
+     * The lag a job's last tick measured: the age in milliseconds, on the database clock, of the oldest due row it saw
+     * (0 when nothing was due). Only jobs that measure lag call this.
+     */
+    void reconcilerLag(String job, long lagMs);
 
     /** Events emitted by subscriptions of a family ({@code completion}, {@code lease}). */
     void subscriptionEvents(String family, int count);

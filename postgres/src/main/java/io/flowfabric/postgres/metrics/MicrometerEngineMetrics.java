@@ -5,7 +5,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /** Micrometer binding; meter names are documented in {@code docs/metrics.md}. */
@@ -13,6 +16,7 @@ final class MicrometerEngineMetrics implements EngineMetrics {
 
     private final MeterRegistry registry;
     private final DistributionSummary claimBatch;
+    private final Map<String, AtomicLong> lags = new ConcurrentHashMap<>();
 
     MicrometerEngineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -58,7 +62,12 @@ final class MicrometerEngineMetrics implements EngineMetrics {
             rows(job, "acted").increment(acted);
         }
         if (skipped > 0) {
-            rows(job, "skipped").increment(skipped);
+            Counter.builder("flowfabric.reconciler.skipped_locked")
+                    .description("due rows a reconciler left alone: held by another transaction (SKIP LOCKED) or no "
+                            + "longer qualifying under the lock")
+                    .tag("reconciler", job)
+                    .register(registry)
+                    .increment(skipped);
         }
         if (errors > 0) {
             Counter.builder("flowfabric.reconciler.errors")
@@ -71,10 +80,24 @@ final class MicrometerEngineMetrics implements EngineMetrics {
 
     private Counter rows(String job, String action) {
         return Counter.builder("flowfabric.reconciler.rows")
-                .description("rows a reconciler handled")
+                .description("rows a reconciler changed")
                 .tag("reconciler", job)
                 .tag("action", action)
                 .register(registry);
+    }
+
+    @Override
+    public void reconcilerLag(String job, long lagMs) {
+        lags.computeIfAbsent(job, j -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("flowfabric.reconciler.lag", value, AtomicLong::doubleValue)
+                    .description("age of the oldest due row the last tick saw, on the database clock (0 when none)")
+                    .baseUnit("milliseconds")
+                    .tag("reconciler", j)
+                    .strongReference(true)
+                    .register(registry);
+            return value;
+        }).set(lagMs);
     }
 
     @Override

@@ -22,6 +22,10 @@ enum NoMetrics implements EngineMetrics {
     }
 
     @Override
+    public void reconcilerLag(String job, long lagMs) {
+    }
+
+    @Override
     public void subscriptionEvents(String family, int count) {
     }
 

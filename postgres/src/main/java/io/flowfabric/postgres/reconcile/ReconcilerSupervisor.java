@@ -68,6 +68,11 @@ public final class ReconcilerSupervisor implements ReconcilerOperations {
                 .take(MAX_BATCHES_PER_TICK)
                 .reduce(TickReport::plus)
                 .doOnNext(r -> lastTicks.put(job.name(), r))
+                .doOnNext(r -> {
+                    if (r.lag() != null) {
+                        metrics.reconcilerLag(job.name(), r.lag().toMillis());
+                    }
+                })
                 .doOnNext(r -> metrics.reconcilerTick(job.name(), r.errors() > 0 ? "error" : "ok",
                         System.nanoTime() - started, r.acted(), r.skipped(), r.errors()))
                 .doOnError(e -> metrics.reconcilerTick(job.name(), "error", System.nanoTime() - started, 0, 0, 1));
