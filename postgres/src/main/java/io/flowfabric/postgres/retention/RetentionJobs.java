@@ -13,12 +13,14 @@ import reactor.core.publisher.Mono;
 /**
  * The retention and pruning jobs of spec 08 §2: {@code retention}, {@code flow_summary}, {@code outbox_pruning},
  * {@code dedup_pruning} and {@code audit_pruning}. Each discovers with one indexed statement ({@code SKIP LOCKED}
- * where rows are locked) and is safe to run on several nodes at once. Internal: the engine builds it.
+ * where rows are locked) and is safe to run on several nodes at once. {@code retention} (standalone executions:
+ * terminal time plus retention) and {@code flow_summary} (dirty marks) report their lag. Internal: the engine builds
+ * it.
  */
 public final class RetentionJobs {
 
     private static final String DUE_EXECUTIONS = "SELECT " + ExecutionPurge.COLUMNS + """
-
+            , e.terminal_at_ms AS ff_terminal_at_ms, {s}.now_ms() AS ff_now_ms
             FROM {s}.ff_exec_core e
             WHERE e.lifecycle_phase = 'terminal' AND e.flow_id IS NULL AND e.terminal_at_ms < {s}.now_ms() - $1::bigint
             ORDER BY e.terminal_at_ms
@@ -59,7 +61,7 @@ public final class RetentionJobs {
 
     private static final String PROJECT_SUMMARIES = """
             WITH d AS (
-              SELECT partition_key, flow_id FROM {s}.ff_flow_dirty ORDER BY marked_at_ms LIMIT $1
+              SELECT partition_key, flow_id, marked_at_ms FROM {s}.ff_flow_dirty ORDER BY marked_at_ms LIMIT $1
               FOR UPDATE SKIP LOCKED
             ), c AS (
               SELECT d.partition_key, d.flow_id, f.public_flow_state,
@@ -112,7 +114,8 @@ public final class RetentionJobs {
               WHERE x.partition_key = d.partition_key AND x.flow_id = d.flow_id
               RETURNING 1
             )
-            SELECT (SELECT count(*) FROM d) AS scanned, (SELECT count(*) FROM u) AS projected""";
+            SELECT (SELECT count(*) FROM d) AS scanned, (SELECT count(*) FROM u) AS projected,
+                   (SELECT min(marked_at_ms) FROM d) AS oldest_due, {s}.now_ms() AS now_ms""";
 
     /** Prefix pruning of one outbox (04 §4, 08 §2); {@code %s} is the table, {@code %s} the extra blocker. */
     private static final String PRUNE_OUTBOX = """
@@ -203,24 +206,35 @@ public final class RetentionJobs {
     /** Every job of this package. */
     public List<ReconcilerJob> jobs() {
         return List.of(
-                ReconcilerJob.of("retention", Duration.ofSeconds(60), 200, this::retentionBatch),
-                ReconcilerJob.of("flow_summary", Duration.ofSeconds(2), 100, this::summaryBatch),
+                ReconcilerJob.ofBatch("retention", Duration.ofSeconds(60), 200, this::retentionBatch),
+                ReconcilerJob.ofBatch("flow_summary", Duration.ofSeconds(2), 100, this::summaryBatch),
                 ReconcilerJob.of("outbox_pruning", Duration.ofSeconds(60), 10_000, this::outboxBatch),
                 ReconcilerJob.of("dedup_pruning", Duration.ofSeconds(60), 5_000, this::dedupBatch),
                 ReconcilerJob.of("audit_pruning", Duration.ofSeconds(60), 5_000, this::auditBatch));
     }
 
-    /** Standalone executions first (up to the batch), then up to 20 finished flows with all their members. */
-    private Mono<int[]> retentionBatch(int batch) {
-        Mono<int[]> executions = db.inTransactionOne("retention", tx -> tx.query(dueExecutions,
-                        ExecutionPurge.Victim::read, retentionMs, batch).collectList()
-                .flatMap(victims -> purge.purge(tx, victims).map(n -> new int[] {victims.size(), n})));
+    /** A due standalone execution with its due time (terminal time + retention) and the database time. */
+    private record DueVictim(ExecutionPurge.Victim victim, long dueMs, long nowMs) {
+    }
+
+    /**
+     * Standalone executions first (up to the batch), then up to 20 finished flows with all their members. The lag is
+     * measured on the executions only: the age of the oldest locked one past its retention (0 when none).
+     */
+    private Mono<ReconcilerJob.Batch> retentionBatch(int batch) {
+        Mono<ReconcilerJob.Batch> executions = db.inTransactionOne("retention", tx -> tx.query(dueExecutions,
+                        r -> new DueVictim(ExecutionPurge.Victim.read(r),
+                                r.get("ff_terminal_at_ms", Long.class) + retentionMs, r.get("ff_now_ms", Long.class)),
+                        retentionMs, batch).collectList()
+                .flatMap(due -> purge.purge(tx, due.stream().map(DueVictim::victim).toList())
+                        .map(n -> new ReconcilerJob.Batch(due.size(), n, due.size() - n, due.isEmpty()
+                                ? Duration.ZERO : ReconcilerJob.lag(due.get(0).nowMs(), due.get(0).dueMs())))));
         Mono<int[]> flows = db.inTransaction("retention_flows", tx -> tx.query(dueFlows,
                         r -> new Object[] {r.get("partition_key", Short.class), r.get("flow_id", UUID.class)},
                         retentionMs, 20)
                 .concatMap(f -> purgeFlow(tx, ((Short) f[0]).intValue(), (UUID) f[1])))
                 .reduce(new int[] {0, 0}, (a, b) -> new int[] {a[0] + b[0], a[1] + b[1]});
-        return executions.zipWith(flows, (a, b) -> new int[] {a[0] + b[0], a[1] + b[1]});
+        return executions.zipWith(flows, (a, b) -> a.plus(ReconcilerJob.Batch.of(b[0], b[1])));
     }
 
     private Flux<int[]> purgeFlow(Tx tx, int pk, UUID flow) {
@@ -231,10 +245,13 @@ public final class RetentionJobs {
                 .flux();
     }
 
-    private Mono<int[]> summaryBatch(int batch) {
-        return db.inTransactionOne("flow_summary", tx -> tx.queryOne(projectSummaries,
-                r -> new int[] {r.get("scanned", Long.class).intValue(), r.get("projected", Long.class).intValue()},
-                batch));
+    private Mono<ReconcilerJob.Batch> summaryBatch(int batch) {
+        return db.inTransactionOne("flow_summary", tx -> tx.queryOne(projectSummaries, r -> {
+            int scanned = r.get("scanned", Long.class).intValue();
+            int projected = r.get("projected", Long.class).intValue();
+            return new ReconcilerJob.Batch(scanned, projected, scanned - projected,
+                    ReconcilerJob.lag(r.get("now_ms", Long.class), r.get("oldest_due", Long.class)));
+        }, batch));
     }
 
     private Mono<int[]> outboxBatch(int batch) {

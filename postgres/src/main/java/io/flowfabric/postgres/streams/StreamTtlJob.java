@@ -17,12 +17,13 @@ import reactor.core.publisher.Mono;
  * the lock order every append follows, so the job never waits on an appender (a stream being appended to is simply
  * left for a later tick) and never deadlocks with a trim. Frames are deleted only for locked streams and only while
  * still due; the counters drop by the rows actually deleted, so a frame removed concurrently is never counted twice.
+ * The lag is the age of the oldest expired frame the statement found.
  */
 final class StreamTtlJob implements ReconcilerJob {
 
     private static final String EXPIRE = """
             WITH due AS (
-              SELECT partition_key, execution_id, attempt_index, seq FROM {s}.ff_stream_frame
+              SELECT partition_key, execution_id, attempt_index, seq, expires_at_ms FROM {s}.ff_stream_frame
               WHERE expires_at_ms IS NOT NULL AND expires_at_ms <= {s}.now_ms()
               ORDER BY expires_at_ms
               LIMIT $1
@@ -52,7 +53,8 @@ final class StreamTtlJob implements ReconcilerJob {
                 AND m.attempt_index = p.attempt_index
               RETURNING p.n
             )
-            SELECT (SELECT count(*) FROM due) AS scanned, coalesce((SELECT sum(n) FROM counted), 0) AS acted""";
+            SELECT (SELECT count(*) FROM due) AS scanned, coalesce((SELECT sum(n) FROM counted), 0) AS acted,
+                   (SELECT min(expires_at_ms) FROM due) AS oldest_due, {s}.now_ms() AS now_ms""";
 
     private final Database db;
     private final int batchSize;
@@ -82,10 +84,12 @@ final class StreamTtlJob implements ReconcilerJob {
     @Override
     public Mono<TickReport> runBatch() {
         long started = System.nanoTime();
-        return db.inTransactionOne(name(), tx -> tx.queryOne(expireSql,
-                        r -> new long[] {r.get("scanned", Long.class), ((Number) r.get("acted")).longValue()},
-                        batchSize))
-                .map(counts -> new TickReport(name(), (int) counts[0], (int) counts[1],
-                        (int) (counts[0] - counts[1]), 0, Duration.ofNanos(System.nanoTime() - started)));
+        return db.inTransactionOne(name(), tx -> tx.queryOne(expireSql, r -> {
+                    int scanned = r.get("scanned", Long.class).intValue();
+                    int acted = ((Number) r.get("acted")).intValue();
+                    return new TickReport(name(), scanned, acted, scanned - acted, 0,
+                            Duration.ofNanos(System.nanoTime() - started),
+                            ReconcilerJob.lag(r.get("now_ms", Long.class), r.get("oldest_due", Long.class)));
+                }, batchSize));
     }
 }

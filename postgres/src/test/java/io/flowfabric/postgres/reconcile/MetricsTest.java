@@ -13,6 +13,7 @@ import io.flowfabric.core.events.CompletionPayload;
 import io.flowfabric.core.events.EventCursor;
 import io.flowfabric.core.events.SubscribeRequest;
 import io.flowfabric.core.execution.ClaimedExecution;
+import io.flowfabric.core.execution.CreateExecution;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.postgres.EngineFixture;
@@ -188,6 +189,25 @@ class MetricsTest {
             assertThat(drained.scanned()).isZero();
             assertThat(drained.lag()).isEqualTo(Duration.ZERO);
             assertThat(gauge(registry, "flowfabric.reconciler.lag", "reconciler", "lease_expiry")).isZero();
+
+            // The delayed promoter measures from delay_until_ms: 1 s delay, clock moved 3 s on, so ~2 s late.
+            ExecutionId delayed = create(engine, CreateExecution.builder(lane).delayFor(Duration.ofSeconds(1)).build());
+            clock.advance(Duration.ofSeconds(3));
+            TickReport promoted = tick(engine, "delayed_promoter");
+            assertThat(promoted.acted()).isGreaterThanOrEqualTo(1);
+            assertThat(promoted.lag()).isBetween(Duration.ofMillis(1_500), Duration.ofSeconds(30));
+            assertThat(gauge(registry, "flowfabric.reconciler.lag", "reconciler", "delayed_promoter"))
+                    .isGreaterThanOrEqualTo(1_500.0);
+            assertThat(publicState(db, delayed)).isEqualTo("waiting");
+
+            // Every job that measures lag reports it (0 or more) and has its gauge after a tick.
+            for (String job : List.of("attempt_timeout", "execution_deadline", "stream_ttl", "flow_summary",
+                    "retention")) {
+                TickReport report = tick(engine, job);
+                assertThat(report.lag()).as("lag of %s", job).isNotNull();
+                assertThat(gauge(registry, "flowfabric.reconciler.lag", "reconciler", job))
+                        .isEqualTo((double) report.lag().toMillis());
+            }
 
             // A job that does not measure lag reports none and registers no gauge.
             assertThat(tick(engine, "audit_pruning").lag()).isNull();
