@@ -149,14 +149,105 @@ public final class TerminalTransition {
             AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $16 AND x.lease_epoch = $17
               AND x.current_lease_id = $18 AND x.lease_expires_at_ms > {s}.now_ms()""";
 
+    /**
+     * Procedure T for a set of rows of one partition that the caller has already locked, with per-row cancellation
+     * reasons and lease fingerprints ($2, $7 and $14 are parallel arrays): the same writes as {@link #SQL}, in one
+     * statement instead of one per row. Rows that are terminal by now are left alone. $15 carries every channel to
+     * notify (the stream channels of the rows' attempts included).
+     */
+    private static final String MANY_SQL = """
+            WITH r AS (
+              SELECT * FROM unnest($2::uuid[], $7::text[], $14::text[]) AS r(id, reason, fingerprint)
+            ), o AS (
+              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
+                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, r.reason,
+                     r.fingerprint
+              FROM {s}.ff_exec_core x JOIN r ON x.execution_id = r.id
+              WHERE x.partition_key = $1 AND x.lifecycle_phase <> 'terminal'
+              FOR NO KEY UPDATE OF x
+            ), e AS (
+              UPDATE {s}.ff_exec_core x SET
+                lifecycle_phase = 'terminal', ownership_state = 'unowned', eligibility_state = 'not_applicable',
+                blocking_reason = 'none', blocking_detail = NULL,
+                attempt_state = CASE WHEN x.attempt_count > 0 THEN 'attempt_terminal' ELSE 'none' END,
+                terminal_outcome = $3, terminal_at_ms = {s}.now_ms(), last_mutation_at_ms = {s}.now_ms(),
+                lease_epoch = x.lease_epoch + CASE WHEN x.current_lease_id IS NULL THEN 0 ELSE 1 END,
+                current_lease_id = NULL, lease_expires_at_ms = NULL, lease_ttl_ms = NULL, lease_granted_at_ms = NULL,
+                current_worker_id = NULL, current_worker_instance_id = NULL,
+                delay_until_ms = NULL, deadline_at_ms = NULL, attempt_deadline_at_ms = NULL,
+                reserved_until_ms = NULL, reserved_grant_id = NULL, current_suspension_id = NULL,
+                result_payload = $4, result_encoding = $5,
+                cancelled_by = coalesce($6, x.cancelled_by),
+                cancellation_reason = coalesce(o.reason, x.cancellation_reason),
+                last_failure_message = coalesce($8, x.last_failure_message),
+                last_failure_category = coalesce($9, x.last_failure_category)
+              FROM o
+              WHERE x.partition_key = o.partition_key AND x.execution_id = o.execution_id
+              RETURNING x.partition_key, x.execution_id, x.namespace, x.instance_tag, x.flow_id,
+                        x.current_attempt_index, x.public_state, o.lease_epoch AS old_epoch,
+                        o.current_lease_id AS old_lease, o.current_worker_id AS old_worker,
+                        o.current_worker_instance_id AS old_instance, o.lease_expires_at_ms AS old_expires,
+                        o.lease_granted_at_ms AS old_granted, o.fingerprint
+            ), a AS (
+              UPDATE {s}.ff_attempt t SET
+                attempt_lifecycle = $10, end_reason = $11, ended_at_ms = {s}.now_ms(), end_detail = $12::jsonb,
+                active_ms = t.active_ms + CASE WHEN t.attempt_lifecycle = 'started' AND e.old_granted IS NOT NULL
+                                               THEN greatest(0, {s}.now_ms() - e.old_granted) ELSE 0 END
+              FROM e
+              WHERE t.partition_key = e.partition_key AND t.execution_id = e.execution_id
+                AND t.attempt_index = e.current_attempt_index AND t.attempt_lifecycle IN ('started', 'suspended')
+              RETURNING 1
+            ), le AS (
+              INSERT INTO {s}.ff_lease_event (partition_key, occurred_at_ms, namespace, instance_tag, execution_id,
+                  attempt_index, lease_epoch, event_type, worker_id, worker_instance_id, lease_expires_at_ms, reason,
+                  lease_fingerprint)
+              SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id,
+                     e.current_attempt_index, e.old_epoch, $13, e.old_worker, e.old_instance, e.old_expires, $11,
+                     e.fingerprint
+              FROM e WHERE e.old_lease IS NOT NULL
+              ORDER BY e.execution_id
+              RETURNING 1
+            ), ce AS (
+              INSERT INTO {s}.ff_completion_event (partition_key, occurred_at_ms, namespace, instance_tag,
+                  execution_id, flow_id, outcome, attempt_index, dispatched_at_ms)
+              SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id, e.flow_id, $3,
+                     e.current_attempt_index, CASE WHEN e.flow_id IS NULL THEN {s}.now_ms() END
+              FROM e
+              ORDER BY e.execution_id
+              RETURNING 1
+            ), s AS (
+              DELETE FROM {s}.ff_suspension x USING e
+              WHERE x.partition_key = e.partition_key AND x.execution_id = e.execution_id
+              RETURNING 1
+            ), w AS (
+              UPDATE {s}.ff_waitpoint x SET state = 'closed', closed_at_ms = {s}.now_ms(), closed_reason = $11
+              FROM e
+              WHERE x.partition_key = e.partition_key AND x.execution_id = e.execution_id AND x.state <> 'closed'
+              RETURNING 1
+            ), g AS (
+              DELETE FROM {s}.ff_claim_grant x USING e
+              WHERE x.partition_key = e.partition_key AND x.execution_id = e.execution_id
+              RETURNING 1
+            ), fd AS (
+              INSERT INTO {s}.ff_flow_dirty (partition_key, flow_id, marked_at_ms)
+              SELECT DISTINCT e.partition_key, e.flow_id, {s}.now_ms() FROM e WHERE e.flow_id IS NOT NULL
+              ON CONFLICT DO NOTHING
+              RETURNING 1
+            ), n AS (
+              SELECT pg_notify(c, '') FROM unnest($15::text[]) AS c WHERE EXISTS (SELECT 1 FROM e)
+            )
+            SELECT count(*) AS ended, (SELECT count(*) FROM n) AS notified FROM e""";
+
     private final String lockedSql;
     private final String fencedSql;
+    private final String manySql;
     private final Channels channels;
     private final boolean notifyLease;
 
     TerminalTransition(SqlTemplate template, Channels channels, boolean notifyLease) {
         this.lockedSql = template.render(String.format(SQL, ""));
         this.fencedSql = template.render(String.format(SQL, FENCE));
+        this.manySql = template.render(MANY_SQL);
         this.channels = channels;
         this.notifyLease = notifyLease;
     }
@@ -176,6 +267,61 @@ public final class TerminalTransition {
     Mono<PublicState> applyFenced(Tx tx, LeaseFence fence, Terminal t) {
         return run(tx, fencedSql, fence.executionId(), fence.attemptIndex(), true, fence.leaseId().fingerprint(), t,
                 fence.attemptIndex(), fence.leaseEpoch(), fence.leaseId().uuid());
+    }
+
+    /**
+     * Applies T to every row of {@code rows} that is not terminal, in one statement: the set form used where one
+     * decision ends many executions at once (sibling cancels). The rows must all be on {@code partition} and already
+     * locked by the caller's transaction; {@code reasons} gives each row's cancellation reason (or {@code null} to
+     * keep the row's own). Emits how many executions were ended.
+     *
+     * @param t the transition of every row; its own cancellation reason is ignored in favour of {@code reasons}
+     */
+    public Mono<Integer> applyAll(Tx tx, int partition, List<ExecRow> rows,
+                                  java.util.function.Function<ExecRow, @Nullable String> reasons, Terminal t) {
+        List<ExecRow> open = rows.stream().filter(r -> !r.terminal()).toList();
+        if (open.isEmpty()) {
+            return Mono.just(0);
+        }
+        java.util.UUID[] ids = new java.util.UUID[open.size()];
+        String[] why = new String[open.size()];
+        String[] fingerprints = new String[open.size()];
+        java.util.LinkedHashSet<String> notify = new java.util.LinkedHashSet<>();
+        notify.add(channels.completion());
+        for (int i = 0; i < open.size(); i++) {
+            ExecRow row = open.get(i);
+            if (row.id().partition() != partition) {
+                return Mono.error(new IllegalArgumentException("rows of one partition only"));
+            }
+            ids[i] = row.id().uuid();
+            why[i] = reasons.apply(row);
+            fingerprints[i] = row.leased() ? new LeaseId(row.leaseId()).fingerprint() : null;
+            if (row.leased() && notifyLease) {
+                notify.add(channels.lease());
+            }
+            if (row.currentAttemptIndex() != null) {
+                notify.add(channels.stream(row.id(), row.currentAttemptIndex()));
+            }
+        }
+        String attemptLifecycle = switch (t.outcome()) {
+            case SUCCESS -> "ended_success";
+            case CANCELLED -> "ended_cancelled";
+            default -> "ended_failure";
+        };
+        return tx.queryOne(manySql, r -> r.get("ended", Long.class).intValue(),
+                partition, ids, t.outcome().literal(),
+                t.resultBytes() == null ? new Bind(ByteBuffer.class) : t.resultBytes(),
+                Bind.nullable(t.resultEncoding(), String.class),
+                Bind.nullable(t.cancelledBy(), String.class),
+                why,
+                Bind.nullable(t.failureMessage(), String.class),
+                Bind.nullable(t.failureCategory(), String.class),
+                attemptLifecycle,
+                t.endReason().literal(),
+                Bind.nullable(t.endDetailJson(), String.class),
+                t.leaseEnd().literal(),
+                fingerprints,
+                tx.notifiedInStatement(notify));
     }
 
     private Mono<PublicState> run(Tx tx, String sql, ExecutionId id, @Nullable Integer attemptIndex, boolean leased,

@@ -112,7 +112,8 @@ final class CompletionDispatcher implements ReconcilerJob {
 
     /** Emits {claimed, dispatched}. */
     private Mono<int[]> dispatchBatch(long minAgeMs) {
-        return db.inTransaction("dispatch_claim", tx -> tx.query(claimSql, r -> new Event(
+        // Single statements run as autocommit units: no BEGIN/COMMIT round trips on the hop path.
+        return db.autocommit("dispatch_claim", tx -> tx.query(claimSql, r -> new Event(
                         r.get("partition_key", Short.class), r.get("event_id", Long.class),
                         r.get("execution_id", UUID.class), r.get("flow_id", UUID.class),
                         r.get("outcome", String.class)), BATCH, minAgeMs, CLAIM_MS))
@@ -131,7 +132,7 @@ final class CompletionDispatcher implements ReconcilerJob {
             hopsDone = Mono.just(true);
         } else {
             String resolution = EdgeResolver.resolutionOf(TerminalOutcome.fromLiteral(event.outcome()));
-            hopsDone = db.inTransaction("dispatch_edges", tx -> tx.query(outgoingSql, r -> r.get("edge_id", UUID.class),
+            hopsDone = db.autocommit("dispatch_edges", tx -> tx.query(outgoingSql, r -> r.get("edge_id", UUID.class),
                             event.partition(), event.flowId(), event.executionId()))
                     .collectList()
                     .flatMap(edges -> Flux.fromIterable(edges)
@@ -145,7 +146,7 @@ final class CompletionDispatcher implements ReconcilerJob {
                             .then(Mono.just(true)));
         }
         return hopsDone
-                .flatMap(done -> db.inTransactionOne("dispatch_mark",
+                .flatMap(done -> db.autocommitOne("dispatch_mark",
                         tx -> tx.update(markSql, event.partition(), event.eventId())).thenReturn(true))
                 .onErrorResume(e -> {
                     // The event keeps its claim; when it expires any node retries it.

@@ -154,12 +154,11 @@ final class SiblingCancels {
                             UUID[] targets = rows.stream().map(r -> (UUID) r[0]).toArray(UUID[]::new);
                             java.util.Map<UUID, String> reasons = new java.util.HashMap<>();
                             rows.forEach(r -> reasons.put((UUID) r[0], (String) r[1]));
-                            return tx.query(lockTargets, ExecRow::read, pk, targets)
-                                    .concatMap(row -> row.terminal() ? Mono.just(0)
-                                            : terminal.apply(tx, row, TerminalTransition.Terminal.cancelled(
-                                                    "sibling_cancel", reasons.get(row.id().uuid()),
-                                                    LeaseEventType.REVOKED)).thenReturn(1))
-                                    .reduce(0, Integer::sum)
+                            // Every target in one statement: a quorum(1 of 100) winner cancels 99 siblings.
+                            return tx.query(lockTargets, ExecRow::read, pk, targets).collectList()
+                                    .flatMap(lockedRows -> terminal.applyAll(tx, pk, lockedRows,
+                                            row -> reasons.get(row.id().uuid()), TerminalTransition.Terminal.cancelled(
+                                                    "sibling_cancel", null, LeaseEventType.REVOKED)))
                                     .flatMap(n -> tx.update(deleteRows, pk, flow, downstream, targets)
                                             .then(tx.update(clearFlag, pk, flow, downstream))
                                             .thenReturn(n));
