@@ -232,9 +232,11 @@ final class FlowCancellation implements ReconcilerJob {
                 .flatMap(policy -> tx.query(nextMembers, r -> r.get("execution_id", UUID.class), pk, flow,
                                 DRAIN_BATCH).collectList()
                         .flatMap(ids -> tx.query(lockMembers, ExecRow::read, pk, ids.toArray(UUID[]::new))
-                                .concatMap(row -> row.terminal() ? Mono.empty()
-                                        : terminal.apply(tx, row, TerminalTransition.Terminal.cancelled(
-                                                "flow_cascade", "flow_cancelled", LeaseEventType.REVOKED)))
+                                .collectList()
+                                // The whole batch in one statement (procedure T's set form).
+                                .flatMap(rows -> terminal.applyAll(tx, pk, rows, row -> "flow_cancelled",
+                                        TerminalTransition.Terminal.cancelled("flow_cascade", "flow_cancelled",
+                                                LeaseEventType.REVOKED)))
                                 .then(tx.update(deleteMembers, pk, flow, ids.toArray(UUID[]::new)))
                                 .then(tx.query(deleteHeaderIfEmpty, r -> 1, pk, flow).hasElements())
                                 .map(deleted -> !deleted)))
