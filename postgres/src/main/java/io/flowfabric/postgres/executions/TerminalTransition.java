@@ -142,18 +142,21 @@ public final class TerminalTransition {
               RETURNING 1
             ), n AS (
               SELECT pg_notify(c, '') FROM unnest($15::text[]) AS c WHERE EXISTS (SELECT 1 FROM e)
+              UNION ALL
+              SELECT pg_notify($16, '') FROM e WHERE e.flow_id IS NOT NULL
             )
-            SELECT e.public_state, (SELECT count(*) FROM n) AS notified FROM e""";
+            SELECT e.public_state, e.flow_id IS NOT NULL AS flow_member, (SELECT count(*) FROM n) AS notified
+            FROM e""";
 
     private static final String FENCE = """
-            AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $16 AND x.lease_epoch = $17
-              AND x.current_lease_id = $18 AND x.lease_expires_at_ms > {s}.now_ms()""";
+            AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $17 AND x.lease_epoch = $18
+              AND x.current_lease_id = $19 AND x.lease_expires_at_ms > {s}.now_ms()""";
 
     /**
      * Procedure T for a set of rows of one partition that the caller has already locked, with per-row cancellation
      * reasons and lease fingerprints ($2, $7 and $14 are parallel arrays): the same writes as {@link #SQL}, in one
      * statement instead of one per row. Rows that are terminal by now are left alone. $15 carries every channel to
-     * notify (the stream channels of the rows' attempts included).
+     * notify (the stream channels of the rows' attempts included); $16 is notified when a flow member ended.
      */
     private static final String MANY_SQL = """
             WITH r AS (
@@ -235,8 +238,12 @@ public final class TerminalTransition {
               RETURNING 1
             ), n AS (
               SELECT pg_notify(c, '') FROM unnest($15::text[]) AS c WHERE EXISTS (SELECT 1 FROM e)
+              UNION ALL
+              SELECT pg_notify($16, '') WHERE EXISTS (SELECT 1 FROM e WHERE e.flow_id IS NOT NULL)
             )
-            SELECT count(*) AS ended, (SELECT count(*) FROM n) AS notified FROM e""";
+            SELECT count(*) AS ended, bool_or(e.flow_id IS NOT NULL) AS flow_member,
+                   (SELECT count(*) FROM n) AS notified
+            FROM e""";
 
     private final String lockedSql;
     private final String fencedSql;
@@ -308,7 +315,12 @@ public final class TerminalTransition {
             case CANCELLED -> "ended_cancelled";
             default -> "ended_failure";
         };
-        return tx.queryOne(manySql, r -> r.get("ended", Long.class).intValue(),
+        return tx.queryOne(manySql, r -> {
+                    if (Boolean.TRUE.equals(r.get("flow_member", Boolean.class))) {
+                        tx.notifiedInStatement(List.of(channels.flowCompletion()));
+                    }
+                    return r.get("ended", Long.class).intValue();
+                },
                 partition, ids, t.outcome().literal(),
                 t.resultBytes() == null ? new Bind(ByteBuffer.class) : t.resultBytes(),
                 Bind.nullable(t.resultEncoding(), String.class),
@@ -321,7 +333,8 @@ public final class TerminalTransition {
                 Bind.nullable(t.endDetailJson(), String.class),
                 t.leaseEnd().literal(),
                 fingerprints,
-                tx.notifiedInStatement(notify));
+                tx.notifiedInStatement(notify),
+                channels.flowCompletion());
     }
 
     private Mono<PublicState> run(Tx tx, String sql, ExecutionId id, @Nullable Integer attemptIndex, boolean leased,
@@ -353,10 +366,17 @@ public final class TerminalTransition {
                 Bind.nullable(t.endDetailJson(), String.class),
                 leased ? t.leaseEnd().literal() : new Bind(String.class),
                 fingerprint,
-                tx.notifiedInStatement(notify)};
+                tx.notifiedInStatement(notify),
+                channels.flowCompletion()};
         Object[] all = new Object[params.length + fence.length];
         System.arraycopy(params, 0, all, 0, params.length);
         System.arraycopy(fence, 0, all, params.length, fence.length);
-        return tx.queryOne(sql, r -> PublicState.fromLiteral(r.get("public_state", String.class)), all);
+        return tx.queryOne(sql, r -> {
+            if (Boolean.TRUE.equals(r.get("flow_member", Boolean.class))) {
+                // The statement sent it; the local commit feed wakes this node's dispatcher without the round trip.
+                tx.notifiedInStatement(List.of(channels.flowCompletion()));
+            }
+            return PublicState.fromLiteral(r.get("public_state", String.class));
+        }, all);
     }
 }

@@ -93,7 +93,8 @@ final class CompletionDispatcher implements ReconcilerJob {
 
     /** Starts the immediate path: local commits and NOTIFYs of the completion channel trigger a drain. */
     void start() {
-        running = WakeTriggers.onChannel(db, hub, channels.completion(), "completion dispatch", () -> drain(0));
+        // Only flow members' completions have edges to dispatch: the flow completion channel, not every completion.
+        running = WakeTriggers.onChannel(db, hub, channels.flowCompletion(), "completion dispatch", () -> drain(0));
     }
 
     void stop() {

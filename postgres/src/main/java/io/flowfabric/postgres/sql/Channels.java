@@ -30,6 +30,14 @@ public final class Channels {
         return prefix + "_completion";
     }
 
+    /**
+     * Sent, besides {@link #completion()}, when a flow member became terminal: the wake-up of the completion
+     * dispatcher, which has nothing to do for executions outside flows.
+     */
+    public String flowCompletion() {
+        return prefix + "_flowdone";
+    }
+
     public String lease() {
         return prefix + "_lease";
     }
@@ -63,7 +71,7 @@ public final class Channels {
 
     /**
      * The bounded class of one of this engine's channel names, for metrics: {@code ready}, {@code completion},
-     * {@code lease}, {@code signal}, {@code operator}, {@code keys}, {@code stream}, {@code sibling},
+     * {@code flowdone}, {@code lease}, {@code signal}, {@code operator}, {@code keys}, {@code stream}, {@code sibling},
      * {@code flowcancel}, or {@code other}.
      */
     public String classOf(String channel) {
@@ -78,7 +86,7 @@ public final class Channels {
             return "stream";
         }
         return switch (rest) {
-            case "completion", "lease", "signal", "operator", "keys", "sibling", "flowcancel" -> rest;
+            case "completion", "flowdone", "lease", "signal", "operator", "keys", "sibling", "flowcancel" -> rest;
             default -> "other";
         };
     }
