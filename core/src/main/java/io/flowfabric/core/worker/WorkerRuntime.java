@@ -40,7 +40,10 @@ import reactor.core.scheduler.Scheduler;
  * {@code concurrency} handlers at once.
  *
  * <p>While idle it parks in a claim with {@code maxWait}: the backend wakes it on a ready notification (no tight
- * polling, no connection held). If the lease is lost while a handler runs (expired, revoked, cancelled), the handler
+ * polling, no connection held). While busy it gathers freed slots for up to {@value #COALESCE_MS} ms, or until half of
+ * them are free, before its next claim: a claim for one execution costs the database nearly what a claim for sixteen
+ * does, so claiming one slot at a time would cap a busy runtime's throughput at its claim rate. An idle runtime (no
+ * handler running) claims at once. If the lease is lost while a handler runs (expired, revoked, cancelled), the handler
  * is cancelled and nothing is written for it.
  *
  * <p>{@link #stop(Duration)} stops claiming (a claim round already under way ends first, at most {@code idleWait}
@@ -54,6 +57,8 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRuntime.class);
     private static final int MAX_CLAIM_BATCH = 100;
+    /** How long a busy runtime waits for more freed slots before claiming for the ones it has. */
+    static final long COALESCE_MS = 10;
     private static final int MESSAGE_BYTES = Limits.MAX_FAILURE_MESSAGE_BYTES;
     private static final int DETAIL_BYTES = Limits.MAX_FAILURE_DETAIL_BYTES;
     private static final int CATEGORY_BYTES = Limits.MAX_FAILURE_CATEGORY_BYTES;
@@ -158,7 +163,13 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     private Mono<Void> waitForSlot() {
-        return slots.asFlux().filter(x -> inFlight.get() < concurrency || !running).next().then();
+        int half = Math.max(1, concurrency / 2);
+        return slots.asFlux().filter(x -> inFlight.get() < concurrency || !running).next()
+                .then(Mono.defer(() -> inFlight.get() == 0 || concurrency - inFlight.get() >= half
+                        ? Mono.<Void>empty()
+                        : slots.asFlux().filter(x -> concurrency - inFlight.get() >= half || !running).next()
+                                .then()
+                                .timeout(Duration.ofMillis(COALESCE_MS), Mono.empty())));
     }
 
     private void emitSlot() {
