@@ -45,6 +45,8 @@ final class EventTestSupport {
 
     /** The lease channel of schema {@code flowfabric}. */
     static final String LEASE_CHANNEL = "ff_" + crc32Hex("flowfabric") + "_lease";
+    /** The flow-completion channel, which every engine listens on (its completion dispatcher's wake-up). */
+    static final String FLOW_COMPLETION_CHANNEL = "ff_" + crc32Hex("flowfabric") + "_flowdone";
 
     private EventTestSupport() {
     }

@@ -258,6 +258,9 @@ class ListenerFaultTest {
                 written.add(insertCompletion(db, namespace, true));
                 await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 1);
                 for (int round = 0; round < 3; round++) {
+                    // An engine read first, so the pool holds a live connection to kill whatever else ran since
+                    // (retried: it may first draw a connection the previous round killed, and fail retryably).
+                    engine.executions().readExecutionState(ExecutionId.standalone()).retry(5).block(TIMEOUT);
                     // Only the pool's connections: the listener's are named <app>-listener.
                     assertThat(db.terminateBackends(app)).as("pooled backends terminated").isPositive();
                     for (int i = 0; i < 5; i++) {
@@ -289,8 +292,9 @@ class ListenerFaultTest {
             StepVerifier.create(Flux.merge(
                             engine.subscriptions().subscribeCompletions(SubscribeRequest.fromNow()),
                             engine.subscriptions().subscribeLeaseHistory(SubscribeRequest.fromNow())))
+                    // Two channels more: completion and lease (the engine itself listens on neither).
                     .then(() -> await().atMost(Duration.ofSeconds(10))
-                            .until(() -> engine.listenerChannels() == baseline + 1))
+                            .until(() -> engine.listenerChannels() == baseline + 2))
                     .then(() -> engine.stop(Duration.ofSeconds(5)).block(TIMEOUT))
                     .expectComplete()
                     .verify(TIMEOUT);
@@ -482,15 +486,15 @@ class ListenerFaultTest {
                         .verify(TIMEOUT);
                 assertThat(engine.listenerChannels()).isEqualTo(baseline);
 
-                // Notifications of one transaction arrive in order: once the completion one (a channel the engine
-                // always listens on) was counted, the lease one would have been counted before it.
+                // Notifications of one transaction arrive in order: once the flow-completion one (a channel the
+                // engine always listens on) was counted, the lease one would have been counted before it.
                 double lease = notifications(registry, "lease");
-                double completion = notifications(registry, "completion");
+                double flowDone = notifications(registry, "flowdone");
                 EventTestSupport.notify(notifier, EventTestSupport.LEASE_CHANNEL);
-                EventTestSupport.notify(notifier, EventTestSupport.COMPLETION_CHANNEL);
+                EventTestSupport.notify(notifier, EventTestSupport.FLOW_COMPLETION_CHANNEL);
                 notifier.commit();
                 await().atMost(Duration.ofSeconds(10))
-                        .until(() -> notifications(registry, "completion") > completion);
+                        .until(() -> notifications(registry, "flowdone") > flowDone);
                 assertThat(notifications(registry, "lease"))
                         .as("round %d: lease notifications received after every lease waiter was gone", round)
                         .isEqualTo(lease);
