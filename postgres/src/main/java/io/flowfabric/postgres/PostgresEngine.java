@@ -102,6 +102,7 @@ public final class PostgresEngine implements FlowFabric {
         this.flowFamilies = new FlowFamilies(database, sql, executionSettings.channels(), hub, families.terminal(),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), settings.crashBeforeHop);
         families.dependencyStager(flowFamilies.dependencyStager());
+        families.memberReplay(flowFamilies.memberReplay());
         java.util.List<io.flowfabric.postgres.reconcile.ReconcilerJob> jobs = new java.util.ArrayList<>(families.jobs());
         jobs.addAll(flowFamilies.jobs());
         this.streamFamily = new io.flowfabric.postgres.streams.StreamFamily(database, sql, channels, hub,

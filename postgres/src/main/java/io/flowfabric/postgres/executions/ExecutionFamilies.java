@@ -19,7 +19,7 @@ public final class ExecutionFamilies {
 
     private final ExecutionOperations executions;
     private final WorkerOperations workers;
-    private final OperatorOperations operator;
+    private final PgOperatorOperations operator;
     private final List<ReconcilerJob> jobs;
     private final TerminalTransition terminal;
     private final PgExecutionOperations executionOps;
@@ -73,6 +73,11 @@ public final class ExecutionFamilies {
 
     public WorkerOperations workers() {
         return workers;
+    }
+
+    /** Connects the replay of flow members to the flows package; set once while the engine is built. */
+    public void memberReplay(MemberReplay replay) {
+        operator.memberReplay(replay);
     }
 
     public OperatorOperations operator() {

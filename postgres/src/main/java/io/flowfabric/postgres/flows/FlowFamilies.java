@@ -2,6 +2,7 @@ package io.flowfabric.postgres.flows;
 
 import io.flowfabric.core.spi.FlowOperations;
 import io.flowfabric.postgres.executions.DependencyStager;
+import io.flowfabric.postgres.executions.MemberReplay;
 import io.flowfabric.postgres.executions.TerminalTransition;
 import io.flowfabric.postgres.notify.NotificationHub;
 import io.flowfabric.postgres.reconcile.ReconcilerJob;
@@ -23,6 +24,7 @@ public final class FlowFamilies {
     private final CompletionDispatcher dispatcher;
     private final SiblingCancels siblings;
     private final FlowCancellation cancellation;
+    private final GroupReplay replay;
 
     /**
      * @param staleThreshold the dependency job only takes events older than this (default 1 s)
@@ -38,6 +40,7 @@ public final class FlowFamilies {
         this.operations = new PgFlowOperations(db, sql, staging, cancellation);
         this.dispatcher = new CompletionDispatcher(db, sql, channels, hub, resolver, staleThreshold, crashBeforeHop);
         this.siblings = new SiblingCancels(db, sql, channels, hub, terminal);
+        this.replay = new GroupReplay(sql, resolver);
     }
 
     public FlowOperations flows() {
@@ -47,6 +50,11 @@ public final class FlowFamilies {
     /** What {@code createExecution(dependsOn)} calls inside its transaction. */
     public DependencyStager dependencyStager() {
         return operations::stageAndApplyAll;
+    }
+
+    /** What {@code replayExecution} calls for a flow member (spec 03 §11), inside its transaction. */
+    public MemberReplay memberReplay() {
+        return replay;
     }
 
     /** The flow jobs of spec 08 §2: dependency, sibling_cancel_dispatcher, sibling_cancel_reconciler, cancel_backlog. */
