@@ -1,17 +1,22 @@
 package io.flowfabric.core.spi;
 
+import io.flowfabric.core.execution.Page;
 import io.flowfabric.core.flows.CancelFlow;
 import io.flowfabric.core.flows.CreateFlow;
 import io.flowfabric.core.flows.EdgeGroupPolicy;
 import io.flowfabric.core.flows.EdgeGroupSnapshot;
 import io.flowfabric.core.flows.EdgeSnapshot;
+import io.flowfabric.core.flows.FlowEligibility;
+import io.flowfabric.core.flows.FlowQuery;
 import io.flowfabric.core.flows.FlowResults;
 import io.flowfabric.core.flows.FlowSnapshot;
+import io.flowfabric.core.flows.FlowSummary;
 import io.flowfabric.core.flows.StageEdge;
 import io.flowfabric.core.id.EdgeId;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -29,6 +34,19 @@ public interface FlowOperations {
 
     /** The flow with its groups, or empty. */
     Mono<Optional<FlowSnapshot>> describeFlow(FlowId flowId);
+
+    /**
+     * One keyset page of flows, by partition (ordered by flow id) or by namespace (ordered by creation time, then flow
+     * id). Each entry carries the stored and the derived state.
+     *
+     * @param cursor {@code null} for the first page, else the previous page's {@code nextCursor}; a cursor of another
+     *               listing is {@code ValidationException(INVALID_CURSOR)}
+     * @param limit  0..1000 (0 gives an empty page without a cursor); above 1000 is
+     *               {@code ValidationException(LIMIT_EXCEEDED)}, below 0 {@code ValidationException(INVALID_INPUT)}
+     * @return a cold {@link Mono} of the page; a query without exactly one of partition (0..255) or namespace is
+     *         {@code ValidationException(INVALID_INPUT)}
+     */
+    Mono<Page<FlowSummary>> listFlows(FlowQuery query, @Nullable String cursor, int limit);
 
     /**
      * Makes an existing execution (minted for this flow's partition) a member. Errors: {@code NotFound(FLOW)},
@@ -58,6 +76,17 @@ public interface FlowOperations {
 
     /** The edges out of ({@code outgoing}) or into one member, ordered by edge id. */
     Flux<EdgeSnapshot> listEdges(FlowId flowId, ExecutionId member, boolean outgoing);
+
+    /** One edge of the flow, or empty when the flow has no edge with this id. */
+    Mono<Optional<EdgeSnapshot>> describeEdge(FlowId flowId, EdgeId edgeId);
+
+    /**
+     * Whether dependencies let an execution run (spec 03 §12): {@code NOT_FOUND} when it does not exist,
+     * {@code TERMINAL} when it ended, {@code OWNED} when active or suspended; otherwise, for the downstream of a
+     * sealed edge group, {@code BLOCKED_BY_DEPENDENCIES} while the group is pending and {@code IMPOSSIBLE} once it is
+     * impossible; {@code ELIGIBLE} in every other case. A read: it changes nothing.
+     */
+    Mono<FlowEligibility> evaluateFlowEligibility(ExecutionId executionId);
 
     /** One downstream's group, or empty when no edge was staged into it and no policy set. */
     Mono<Optional<EdgeGroupSnapshot>> readEdgeGroup(FlowId flowId, ExecutionId downstreamId);

@@ -10,14 +10,21 @@ import io.flowfabric.core.flows.Dependency;
 import io.flowfabric.core.flows.EdgeGroupPolicy;
 import io.flowfabric.core.flows.EdgeGroupSnapshot;
 import io.flowfabric.core.flows.EdgeSnapshot;
+import io.flowfabric.core.events.PageCursor;
+import io.flowfabric.core.execution.Page;
+import io.flowfabric.core.flows.FlowEligibility;
+import io.flowfabric.core.flows.FlowQuery;
 import io.flowfabric.core.flows.FlowResults;
 import io.flowfabric.core.flows.FlowSnapshot;
+import io.flowfabric.core.flows.GroupDecision;
+import io.flowfabric.core.flows.FlowSummary;
 import io.flowfabric.core.flows.StageEdge;
 import io.flowfabric.core.id.EdgeId;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
 import io.flowfabric.core.spi.FlowOperations;
 import io.flowfabric.core.validation.InputRules;
+import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Database;
 import io.flowfabric.postgres.sql.SqlTemplate;
@@ -37,6 +44,7 @@ import reactor.core.publisher.Mono;
 final class PgFlowOperations implements FlowOperations {
 
     static final int MAX_MEMBERS = 10_000;
+    static final int MAX_PAGE = 1000;
     private static final Pattern REF = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private static final String INSERT_FLOW = """
@@ -105,6 +113,56 @@ final class PgFlowOperations implements FlowOperations {
               AND (($4 AND upstream_id = $3) OR (NOT $4 AND downstream_id = $3))
             ORDER BY edge_id""";
 
+    /**
+     * The columns of a flow listing. The derived state is the projector's (03 §12) when it has a row for the flow;
+     * a flow it has not seen yet is derived here from its members by the same rule, and a cancelled flow is
+     * {@code cancelled} whatever the projection says.
+     */
+    private static final String FLOW_LIST = """
+            SELECT f.partition_key, f.flow_id, f.namespace, f.created_at_ms, f.public_flow_state,
+                   CASE WHEN f.public_flow_state = 'cancelled' THEN 'cancelled'
+                        ELSE coalesce(m.derived_state, live.derived_state) END AS derived_state
+            FROM {s}.ff_flow_core f
+            LEFT JOIN {s}.ff_flow_summary m ON m.partition_key = f.partition_key AND m.flow_id = f.flow_id
+            LEFT JOIN LATERAL (
+              SELECT CASE WHEN count(*) > 0 AND count(*) FILTER (WHERE x.lifecycle_phase = 'terminal') = count(*)
+                               THEN CASE WHEN count(*) FILTER (WHERE x.public_state IN ('failed', 'cancelled',
+                                                                                        'expired')) > 0
+                                         THEN 'failed' ELSE 'completed' END
+                          WHEN count(*) FILTER (WHERE x.public_state = 'active') > 0 THEN 'running'
+                          WHEN count(*) FILTER (WHERE x.public_state IN ('suspended', 'delayed', 'rate_limited',
+                                                                         'waiting_children')) > 0 THEN 'blocked'
+                          ELSE 'open' END AS derived_state
+              FROM {s}.ff_exec_core x
+              WHERE m.flow_id IS NULL AND x.partition_key = f.partition_key AND x.flow_id = f.flow_id
+            ) live ON true
+            """;
+
+    private static final String FLOWS_BY_PARTITION = FLOW_LIST + """
+            WHERE f.partition_key = $1 AND ($2::uuid IS NULL OR f.flow_id > $2::uuid)
+            ORDER BY f.flow_id
+            LIMIT $3""";
+
+    private static final String FLOWS_BY_NAMESPACE = FLOW_LIST + """
+            WHERE f.namespace = $1
+              AND ($2::bigint IS NULL OR (f.created_at_ms, f.flow_id) > ($2::bigint, $3::uuid))
+            ORDER BY f.created_at_ms, f.flow_id
+            LIMIT $4""";
+
+    private static final String EDGE_BY_ID = """
+            SELECT edge_id, upstream_id, downstream_id, dependency_kind, data_passing_ref, edge_state, resolution,
+                   staged_at_ms, applied_at_ms, resolved_at_ms
+            FROM {s}.ff_edge
+            WHERE partition_key = $1 AND flow_id = $2 AND edge_id = $3""";
+
+    /** An execution's lifecycle and, when it is the downstream of a group of its flow, that group's state. */
+    private static final String ELIGIBILITY = """
+            SELECT e.lifecycle_phase, g.group_state, g.sealed_at_ms IS NOT NULL AS sealed
+            FROM {s}.ff_exec_core e
+            LEFT JOIN {s}.ff_edge_group g ON g.partition_key = e.partition_key AND g.flow_id = e.flow_id
+                 AND g.downstream_id = e.execution_id
+            WHERE e.partition_key = $1 AND e.execution_id = $2""";
+
     private final Database db;
     private final EdgeStaging staging;
     private final FlowCancellation cancellation;
@@ -119,6 +177,10 @@ final class PgFlowOperations implements FlowOperations {
     private final String insertGroup;
     private final String updateGroupPolicy;
     private final String edges;
+    private final String flowsByPartition;
+    private final String flowsByNamespace;
+    private final String edgeById;
+    private final String eligibility;
 
     PgFlowOperations(Database db, SqlTemplate sql, EdgeStaging staging, FlowCancellation cancellation) {
         this.db = db;
@@ -135,6 +197,10 @@ final class PgFlowOperations implements FlowOperations {
         this.insertGroup = sql.render(INSERT_GROUP);
         this.updateGroupPolicy = sql.render(UPDATE_GROUP_POLICY);
         this.edges = sql.render(EDGES);
+        this.flowsByPartition = sql.render(FLOWS_BY_PARTITION);
+        this.flowsByNamespace = sql.render(FLOWS_BY_NAMESPACE);
+        this.edgeById = sql.render(EDGE_BY_ID);
+        this.eligibility = sql.render(ELIGIBILITY);
     }
 
     private static <T> T required(@Nullable T value, String what) {
@@ -156,7 +222,7 @@ final class PgFlowOperations implements FlowOperations {
             FlowId id = request.flowId() == null ? FlowId.random() : request.flowId();
             return db.inTransactionOne("create_flow", tx -> tx.query(insertFlow, r -> 1, id.partition(), id.uuid(),
                             namespace, kind, JsonText.tags(tags),
-                            io.flowfabric.postgres.sql.Bind.nullable(tags.get("cairn.instance_id"), String.class))
+                            Bind.nullable(tags.get("cairn.instance_id"), String.class))
                     .hasElements()
                     .map(created -> created ? new FlowResults.FlowCreated.Created(id)
                             : (FlowResults.FlowCreated) new FlowResults.FlowCreated.AlreadyExists(id)));
@@ -174,6 +240,85 @@ final class PgFlowOperations implements FlowOperations {
                             .map(gs -> Optional.of(f.withGroups(gs)))))
                     .defaultIfEmpty(Optional.empty());
         });
+    }
+
+    @Override
+    public Mono<Page<FlowSummary>> listFlows(FlowQuery query, @Nullable String cursor, int limit) {
+        return Mono.defer(() -> {
+            if (query == null || (query.partition() == null) == (query.namespace() == null)) {
+                return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                        "list flows by exactly one of partition or namespace"));
+            }
+            InputRules.pageLimit(limit, MAX_PAGE);
+            if (limit == 0) {
+                return Mono.just(Page.<FlowSummary>empty());
+            }
+            List<String> after = cursor == null ? null : PageCursor.decode(cursor);
+            Flux<FlowSummary> rows;
+            if (query.partition() != null) {
+                int partition = query.partition();
+                if (partition < 0 || partition > 255) {
+                    return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
+                            "partition must be 0..255, got " + partition));
+                }
+                Object afterId = Bind.nullable(after == null ? null : cursorUuid(after, 0, 1), UUID.class);
+                rows = db.inTransaction("list_flows", tx -> tx.query(flowsByPartition, PgFlowOperations::summary,
+                        partition, afterId, limit + 1));
+            } else {
+                InputRules.namespace(query.namespace());
+                Object afterCreated = Bind.nullable(after == null ? null : cursorLong(after, 0, 2), Long.class);
+                Object afterId = Bind.nullable(after == null ? null : cursorUuid(after, 1, 2), UUID.class);
+                rows = db.inTransaction("list_flows", tx -> tx.query(flowsByNamespace, PgFlowOperations::summary,
+                        query.namespace(), afterCreated, afterId, limit + 1));
+            }
+            boolean byPartition = query.partition() != null;
+            return rows.collectList().map(list -> {
+                if (list.size() <= limit) {
+                    return new Page<>(list, null);
+                }
+                List<FlowSummary> items = list.subList(0, limit);
+                FlowSummary last = items.get(limit - 1);
+                return new Page<>(items, byPartition
+                        ? PageCursor.encode(List.of(last.flowId().uuid().toString()))
+                        : PageCursor.encode(List.of(Long.toString(last.createdAt().toEpochMilli()),
+                                last.flowId().uuid().toString())));
+            });
+        });
+    }
+
+    private static FlowSummary summary(Readable r) {
+        return new FlowSummary(new FlowId(r.get("flow_id", UUID.class)), r.get("namespace", String.class),
+                Instant.ofEpochMilli(r.get("created_at_ms", Long.class)), r.get("public_flow_state", String.class),
+                r.get("derived_state", String.class));
+    }
+
+    private static UUID cursorUuid(List<String> parts, int index, int expected) {
+        checkParts(parts, expected);
+        try {
+            return UUID.fromString(parts.get(index));
+        } catch (IllegalArgumentException e) {
+            throw invalidCursor();
+        }
+    }
+
+    private static long cursorLong(List<String> parts, int index, int expected) {
+        checkParts(parts, expected);
+        try {
+            return Long.parseLong(parts.get(index));
+        } catch (NumberFormatException e) {
+            throw invalidCursor();
+        }
+    }
+
+    private static void checkParts(List<String> parts, int expected) {
+        if (parts.size() != expected) {
+            throw invalidCursor();
+        }
+    }
+
+    private static ValidationException invalidCursor() {
+        return new ValidationException(ValidationException.Kind.INVALID_CURSOR,
+                "the page cursor is not from this listing");
     }
 
     private static FlowSnapshot flowRow(Readable r) {
@@ -370,6 +515,47 @@ final class PgFlowOperations implements FlowOperations {
                 r.get("resolution", String.class), Instant.ofEpochMilli(r.get("staged_at_ms", Long.class)),
                 applied == null ? null : Instant.ofEpochMilli(applied),
                 resolved == null ? null : Instant.ofEpochMilli(resolved));
+    }
+
+    @Override
+    public Mono<Optional<EdgeSnapshot>> describeEdge(FlowId flowId, EdgeId edgeId) {
+        return Mono.defer(() -> {
+            required(flowId, "flow id");
+            required(edgeId, "edge id");
+            return db.inTransactionOne("describe_edge", tx -> tx.queryOne(edgeById,
+                            r -> edge(r, flowId.partition()), flowId.partition(), flowId.uuid(), edgeId.uuid()))
+                    .map(Optional::of)
+                    .defaultIfEmpty(Optional.empty());
+        });
+    }
+
+    @Override
+    public Mono<FlowEligibility> evaluateFlowEligibility(ExecutionId executionId) {
+        return Mono.defer(() -> {
+            required(executionId, "execution id");
+            return db.inTransactionOne("evaluate_flow_eligibility", tx -> tx.queryOne(eligibility,
+                            PgFlowOperations::eligibility, executionId.partition(), executionId.uuid()))
+                    .defaultIfEmpty(FlowEligibility.NOT_FOUND);
+        });
+    }
+
+    private static FlowEligibility eligibility(Readable r) {
+        String lifecycle = r.get("lifecycle_phase", String.class);
+        if ("terminal".equals(lifecycle)) {
+            return FlowEligibility.TERMINAL;
+        }
+        if ("active".equals(lifecycle) || "suspended".equals(lifecycle)) {
+            return FlowEligibility.OWNED;
+        }
+        String group = r.get("group_state", String.class);
+        if (group == null || !Boolean.TRUE.equals(r.get("sealed", Boolean.class))) {
+            return FlowEligibility.ELIGIBLE;
+        }
+        return switch (GroupDecision.fromLiteral(group)) {
+            case PENDING -> FlowEligibility.BLOCKED_BY_DEPENDENCIES;
+            case IMPOSSIBLE -> FlowEligibility.IMPOSSIBLE;
+            case SATISFIED -> FlowEligibility.ELIGIBLE;
+        };
     }
 
     @Override
