@@ -21,7 +21,11 @@ import io.flowfabric.core.error.StateException;
 import io.flowfabric.core.execution.ClaimedExecution;
 import io.flowfabric.core.execution.ReplayOptions;
 import io.flowfabric.core.execution.Replayed;
+import io.flowfabric.core.execution.CreateExecution;
 import io.flowfabric.core.flows.CancelFlow;
+import io.flowfabric.core.flows.Dependency;
+import io.flowfabric.core.flows.EdgeGroupPolicy;
+import io.flowfabric.core.flows.EdgeGroupPolicy.OnSatisfied;
 import io.flowfabric.core.flows.EdgeSnapshot;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
@@ -192,5 +196,69 @@ class FlowReplayTest {
                 + " WHERE partition_key = ? AND execution_id = ?", a.partition(), a.uuid())).contains(before);
         assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_operator_event WHERE subject_id = ?"
                 + " AND event_type = 'replayed'", a.toString())).isZero();
+    }
+
+    @Test
+    @DisplayName("03 §11 all_of U1 -> D (ref report) and U2 -> D, U1 succeeded and U2 failed: replay U2 and D; D waits with the success kept and its copied input kept; once U2 completes D's replay claim carries U1's result")
+    void replayKeepsSuccessfulEdgesAndTheirInputs() {
+        FlowId flow = FlowTestSupport.flow(engine, "replay-kept");
+        String laneU1 = lane("rk1");
+        String laneU2 = lane("rk2");
+        String laneD = lane("rkd");
+        ExecutionId u1 = member(engine, flow, laneU1);
+        ExecutionId u2 = member(engine, flow, laneU2);
+        ExecutionId d = FlowTestSupport.create(engine, CreateExecution.builder(laneD).flowId(flow)
+                .dependsOn(new Dependency(u1, "report")).dependsOn(u2).build());
+        complete(engine, claim(engine, laneU1, u1), "R1", "text/plain");
+        failPermanently(engine, claim(engine, laneU2, u2));
+        eventually().until(() -> state(engine, d) == PublicState.SKIPPED);
+        assertThat(counts(db, flow, d)).containsExactly(2, 1, 1, 0);
+
+        replay(u2);
+        assertThat(replay(d)).isEqualTo(new Replayed(PublicState.WAITING_CHILDREN));
+
+        assertThat(counts(db, flow, d)).containsExactly(2, 1, 0, 0);
+        assertThat(groupState(db, flow, d)).isEqualTo("pending");
+        assertThat(await(engine.flows().listEdges(flow, d, false).collectList()))
+                .extracting(EdgeSnapshot::upstreamId, EdgeSnapshot::resolution)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(u1, "success"),
+                        org.assertj.core.groups.Tuple.tuple(u2, null));
+        assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_dependency_input WHERE partition_key = ?"
+                + " AND downstream_id = ? AND ref = 'report'", d.partition(), d.uuid())).isEqualTo(1);
+
+        complete(engine, claim(engine, laneU2, u2));
+        ClaimedExecution claimedD = awaitClaim(engine, laneD, d);
+        assertThat(claimedD.attemptType()).isEqualTo(AttemptType.REPLAY);
+        assertThat(claimedD.dependencyInputs().get("report").utf8()).isEqualTo("R1");
+        assertThat(counts(db, flow, d)).containsExactly(2, 2, 0, 0);
+    }
+
+    @Test
+    @DisplayName("03 §11 any_of(cancel_remaining) with U1 succeeded and U2 cancelled as a sibling, D failed: replaying D clears U2's failed resolution, resolves it again from the cancelled U2, re-latches satisfied and releases D at once")
+    void replayReResolvesTerminalUpstreams() {
+        FlowId flow = FlowTestSupport.flow(engine, "replay-any-of");
+        String laneU1 = lane("ra1");
+        String laneU2 = lane("ra2");
+        String laneD = lane("rad");
+        ExecutionId u1 = member(engine, flow, laneU1);
+        ExecutionId u2 = member(engine, flow, laneU2);
+        ExecutionId d = member(engine, flow, laneD, EdgeGroupPolicy.anyOf(OnSatisfied.CANCEL_REMAINING), u1, u2);
+        complete(engine, claim(engine, laneU1, u1));
+        eventually().until(() -> state(engine, u2) == PublicState.CANCELLED);
+        failPermanently(engine, awaitClaim(engine, laneD, d));
+        eventually().until(() -> counts(db, flow, d).equals(List.of(2, 1, 1, 0)));
+        long decidedBefore = (Long) FlowTestSupport.groupRow(db, flow, d).get("decided_at_ms");
+
+        assertThat(replay(d)).isEqualTo(new Replayed(PublicState.WAITING));
+
+        assertThat(groupState(db, flow, d)).isEqualTo("satisfied");
+        assertThat(counts(db, flow, d)).containsExactly(2, 1, 1, 0);
+        assertThat(FlowTestSupport.groupRow(db, flow, d)).containsEntry("cancel_siblings_pending", false);
+        assertThat((Long) FlowTestSupport.groupRow(db, flow, d).get("decided_at_ms"))
+                .isGreaterThanOrEqualTo(decidedBefore);
+        assertThat(FlowTestSupport.siblingRows(db, flow)).isZero();
+        ClaimedExecution again = claim(engine, laneD, d);
+        assertThat(again.attemptType()).isEqualTo(AttemptType.REPLAY);
+        assertThat(again.attemptIndex()).isEqualTo(1);
     }
 }
