@@ -65,110 +65,13 @@ public final class TerminalTransition {
     }
 
     /**
-     * {@code %1$s} is empty (the caller has locked the row) or the fence predicate of {@link #applyFenced}. The old
-     * lease values come from the locking subquery {@code o}: UPDATE ... RETURNING only sees new values.
+     * Procedure T as one statement over the rows the {@code {rows}} part selects and locks into {@code o} (with each
+     * row's cancellation reason and lease fingerprint), and the {@code {result}} it returns. The old lease values come
+     * from {@code o}: UPDATE ... RETURNING only sees new values. $16 is notified when a flow member ended (the
+     * dispatcher's wake-up), the channels in $15 whenever a row ended.
      */
     private static final String SQL = """
-            WITH o AS (
-              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
-                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms
-              FROM {s}.ff_exec_core x
-              WHERE x.partition_key = $1 AND x.execution_id = $2 %1$s
-              FOR NO KEY UPDATE
-            ), e AS (
-              UPDATE {s}.ff_exec_core x SET
-                lifecycle_phase = 'terminal', ownership_state = 'unowned', eligibility_state = 'not_applicable',
-                blocking_reason = 'none', blocking_detail = NULL,
-                attempt_state = CASE WHEN x.attempt_count > 0 THEN 'attempt_terminal' ELSE 'none' END,
-                terminal_outcome = $3, terminal_at_ms = {s}.now_ms(), last_mutation_at_ms = {s}.now_ms(),
-                lease_epoch = x.lease_epoch + CASE WHEN x.current_lease_id IS NULL THEN 0 ELSE 1 END,
-                current_lease_id = NULL, lease_expires_at_ms = NULL, lease_ttl_ms = NULL, lease_granted_at_ms = NULL,
-                current_worker_id = NULL, current_worker_instance_id = NULL,
-                delay_until_ms = NULL, deadline_at_ms = NULL, attempt_deadline_at_ms = NULL,
-                reserved_until_ms = NULL, reserved_grant_id = NULL, current_suspension_id = NULL,
-                result_payload = $4, result_encoding = $5,
-                cancelled_by = coalesce($6, x.cancelled_by),
-                cancellation_reason = coalesce($7, x.cancellation_reason),
-                last_failure_message = coalesce($8, x.last_failure_message),
-                last_failure_category = coalesce($9, x.last_failure_category)
-              FROM o
-              WHERE x.partition_key = o.partition_key AND x.execution_id = o.execution_id
-              RETURNING x.partition_key, x.execution_id, x.namespace, x.instance_tag, x.flow_id,
-                        x.current_attempt_index, x.public_state, o.lease_epoch AS old_epoch,
-                        o.current_lease_id AS old_lease, o.current_worker_id AS old_worker,
-                        o.current_worker_instance_id AS old_instance, o.lease_expires_at_ms AS old_expires,
-                        o.lease_granted_at_ms AS old_granted
-            ), a AS (
-              UPDATE {s}.ff_attempt t SET
-                attempt_lifecycle = $10, end_reason = $11, ended_at_ms = {s}.now_ms(), end_detail = $12::jsonb,
-                active_ms = t.active_ms + CASE WHEN t.attempt_lifecycle = 'started' AND e.old_granted IS NOT NULL
-                                               THEN greatest(0, {s}.now_ms() - e.old_granted) ELSE 0 END
-              FROM e
-              WHERE t.partition_key = e.partition_key AND t.execution_id = e.execution_id
-                AND t.attempt_index = e.current_attempt_index AND t.attempt_lifecycle IN ('started', 'suspended')
-              RETURNING 1
-            ), le AS (
-              INSERT INTO {s}.ff_lease_event (partition_key, occurred_at_ms, namespace, instance_tag, execution_id,
-                  attempt_index, lease_epoch, event_type, worker_id, worker_instance_id, lease_expires_at_ms, reason,
-                  lease_fingerprint)
-              SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id,
-                     e.current_attempt_index, e.old_epoch, $13, e.old_worker, e.old_instance, e.old_expires, $11, $14
-              FROM e WHERE e.old_lease IS NOT NULL AND $13::text IS NOT NULL
-              RETURNING 1
-            ), ce AS (
-              INSERT INTO {s}.ff_completion_event (partition_key, occurred_at_ms, namespace, instance_tag,
-                  execution_id, flow_id, outcome, attempt_index, dispatched_at_ms)
-              SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id, e.flow_id, $3,
-                     e.current_attempt_index, CASE WHEN e.flow_id IS NULL THEN {s}.now_ms() END
-              FROM e
-              RETURNING 1
-            ), s AS (
-              DELETE FROM {s}.ff_suspension x USING e
-              WHERE x.partition_key = e.partition_key AND x.execution_id = e.execution_id
-              RETURNING 1
-            ), w AS (
-              UPDATE {s}.ff_waitpoint x SET state = 'closed', closed_at_ms = {s}.now_ms(), closed_reason = $11
-              FROM e
-              WHERE x.partition_key = e.partition_key AND x.execution_id = e.execution_id AND x.state <> 'closed'
-              RETURNING 1
-            ), g AS (
-              DELETE FROM {s}.ff_claim_grant x USING e
-              WHERE x.partition_key = e.partition_key AND x.execution_id = e.execution_id
-              RETURNING 1
-            ), fd AS (
-              INSERT INTO {s}.ff_flow_dirty (partition_key, flow_id, marked_at_ms)
-              SELECT e.partition_key, e.flow_id, {s}.now_ms() FROM e WHERE e.flow_id IS NOT NULL
-              ON CONFLICT DO NOTHING
-              RETURNING 1
-            ), n AS (
-              SELECT pg_notify(c, '') FROM unnest($15::text[]) AS c WHERE EXISTS (SELECT 1 FROM e)
-              UNION ALL
-              SELECT pg_notify($16, '') FROM e WHERE e.flow_id IS NOT NULL
-            )
-            SELECT e.public_state, e.flow_id IS NOT NULL AS flow_member, (SELECT count(*) FROM n) AS notified
-            FROM e""";
-
-    private static final String FENCE = """
-            AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $17 AND x.lease_epoch = $18
-              AND x.current_lease_id = $19 AND x.lease_expires_at_ms > {s}.now_ms()""";
-
-    /**
-     * Procedure T for a set of rows of one partition that the caller has already locked, with per-row cancellation
-     * reasons and lease fingerprints ($2, $7 and $14 are parallel arrays): the same writes as {@link #SQL}, in one
-     * statement instead of one per row. Rows that are terminal by now are left alone. $15 carries every channel to
-     * notify (the stream channels of the rows' attempts included); $16 is notified when a flow member ended.
-     */
-    private static final String MANY_SQL = """
-            WITH r AS (
-              SELECT * FROM unnest($2::uuid[], $7::text[], $14::text[]) AS r(id, reason, fingerprint)
-            ), o AS (
-              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
-                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, r.reason,
-                     r.fingerprint
-              FROM {s}.ff_exec_core x JOIN r ON x.execution_id = r.id
-              WHERE x.partition_key = $1 AND x.lifecycle_phase <> 'terminal'
-              FOR NO KEY UPDATE OF x
-            ), e AS (
+            WITH {rows}, e AS (
               UPDATE {s}.ff_exec_core x SET
                 lifecycle_phase = 'terminal', ownership_state = 'unowned', eligibility_state = 'not_applicable',
                 blocking_reason = 'none', blocking_detail = NULL,
@@ -207,7 +110,7 @@ public final class TerminalTransition {
               SELECT e.partition_key, {s}.now_ms(), e.namespace, e.instance_tag, e.execution_id,
                      e.current_attempt_index, e.old_epoch, $13, e.old_worker, e.old_instance, e.old_expires, $11,
                      e.fingerprint
-              FROM e WHERE e.old_lease IS NOT NULL
+              FROM e WHERE e.old_lease IS NOT NULL AND $13::text IS NOT NULL
               ORDER BY e.execution_id
               RETURNING 1
             ), ce AS (
@@ -241,9 +144,51 @@ public final class TerminalTransition {
               UNION ALL
               SELECT pg_notify($16, '') WHERE EXISTS (SELECT 1 FROM e WHERE e.flow_id IS NOT NULL)
             )
+            {result}""";
+
+    /** The {@code o} of one row: {@code {fence}} is empty (the caller has locked the row) or {@link #FENCE}. */
+    private static final String ONE_ROW = """
+            o AS (
+              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
+                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, $7::text AS reason,
+                     $14::text AS fingerprint
+              FROM {s}.ff_exec_core x
+              WHERE x.partition_key = $1 AND x.execution_id = $2 {fence}
+              FOR NO KEY UPDATE
+            )""";
+
+    private static final String ONE_RESULT = """
+            SELECT e.public_state, e.flow_id IS NOT NULL AS flow_member, (SELECT count(*) FROM n) AS notified
+            FROM e""";
+
+    private static final String FENCE = """
+            AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $17 AND x.lease_epoch = $18
+              AND x.current_lease_id = $19 AND x.lease_expires_at_ms > {s}.now_ms()""";
+
+    /**
+     * The {@code o} of a set of rows of one partition that the caller has already locked, with per-row reasons and
+     * lease fingerprints ($2, $7 and $14 are parallel arrays). Rows that are terminal by now are left alone.
+     */
+    private static final String MANY_ROWS = """
+            r AS (
+              SELECT * FROM unnest($2::uuid[], $7::text[], $14::text[]) AS r(id, reason, fingerprint)
+            ), o AS (
+              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
+                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, r.reason,
+                     r.fingerprint
+              FROM {s}.ff_exec_core x JOIN r ON x.execution_id = r.id
+              WHERE x.partition_key = $1 AND x.lifecycle_phase <> 'terminal'
+              FOR NO KEY UPDATE OF x
+            )""";
+
+    private static final String MANY_RESULT = """
             SELECT count(*) AS ended, bool_or(e.flow_id IS NOT NULL) AS flow_member,
                    (SELECT count(*) FROM n) AS notified
             FROM e""";
+
+    private static String statement(String rows, String result) {
+        return SQL.replace("{rows}", rows).replace("{result}", result);
+    }
 
     private final String lockedSql;
     private final String fencedSql;
@@ -252,9 +197,9 @@ public final class TerminalTransition {
     private final boolean notifyLease;
 
     TerminalTransition(SqlTemplate template, Channels channels, boolean notifyLease) {
-        this.lockedSql = template.render(String.format(SQL, ""));
-        this.fencedSql = template.render(String.format(SQL, FENCE));
-        this.manySql = template.render(MANY_SQL);
+        this.lockedSql = template.render(statement(ONE_ROW.replace("{fence}", ""), ONE_RESULT));
+        this.fencedSql = template.render(statement(ONE_ROW.replace("{fence}", FENCE), ONE_RESULT));
+        this.manySql = template.render(statement(MANY_ROWS, MANY_RESULT));
         this.channels = channels;
         this.notifyLease = notifyLease;
     }
@@ -310,40 +255,14 @@ public final class TerminalTransition {
                 notify.add(channels.stream(row.id(), row.currentAttemptIndex()));
             }
         }
-        String attemptLifecycle = switch (t.outcome()) {
-            case SUCCESS -> "ended_success";
-            case CANCELLED -> "ended_cancelled";
-            default -> "ended_failure";
-        };
         return tx.queryOne(manySql, r -> {
-                    if (Boolean.TRUE.equals(r.get("flow_member", Boolean.class))) {
-                        tx.notifiedInStatement(List.of(channels.flowCompletion()));
-                    }
+                    noteFlowMember(tx, r);
                     return r.get("ended", Long.class).intValue();
-                },
-                partition, ids, t.outcome().literal(),
-                t.resultBytes() == null ? new Bind(ByteBuffer.class) : t.resultBytes(),
-                Bind.nullable(t.resultEncoding(), String.class),
-                Bind.nullable(t.cancelledBy(), String.class),
-                why,
-                Bind.nullable(t.failureMessage(), String.class),
-                Bind.nullable(t.failureCategory(), String.class),
-                attemptLifecycle,
-                t.endReason().literal(),
-                Bind.nullable(t.endDetailJson(), String.class),
-                t.leaseEnd().literal(),
-                fingerprints,
-                tx.notifiedInStatement(notify),
-                channels.flowCompletion());
+                }, bindings(tx, t, partition, ids, why, fingerprints, true, notify));
     }
 
     private Mono<PublicState> run(Tx tx, String sql, ExecutionId id, @Nullable Integer attemptIndex, boolean leased,
                                   Object fingerprint, Terminal t, Object... fence) {
-        String attemptLifecycle = switch (t.outcome()) {
-            case SUCCESS -> "ended_success";
-            case CANCELLED -> "ended_cancelled";
-            default -> "ended_failure";
-        };
         List<String> notify = new ArrayList<>(3);
         notify.add(channels.completion());
         if (leased && notifyLease) {
@@ -353,30 +272,46 @@ public final class TerminalTransition {
             // The attempt's stream is closed now; its followers must wake to see the closed marker (05 §7).
             notify.add(channels.stream(id, attemptIndex));
         }
-        Object[] params = {id.partition(), id.uuid(),
+        Object[] params = bindings(tx, t, id.partition(), id.uuid(), Bind.nullable(t.cancellationReason(), String.class),
+                fingerprint, leased, notify);
+        Object[] all = new Object[params.length + fence.length];
+        System.arraycopy(params, 0, all, 0, params.length);
+        System.arraycopy(fence, 0, all, params.length, fence.length);
+        return tx.queryOne(sql, r -> {
+            noteFlowMember(tx, r);
+            return PublicState.fromLiteral(r.get("public_state", String.class));
+        }, all);
+    }
+
+    /** The statement notified $16 when a flow member ended; the local commit feed then wakes this node's dispatcher. */
+    private void noteFlowMember(Tx tx, io.r2dbc.spi.Readable r) {
+        if (Boolean.TRUE.equals(r.get("flow_member", Boolean.class))) {
+            tx.notifiedInStatement(List.of(channels.flowCompletion()));
+        }
+    }
+
+    /** $1..$16 of {@link #SQL}: the row(s), the transition, the per-row reason(s) and fingerprint(s), the channels. */
+    private Object[] bindings(Tx tx, Terminal t, int partition, Object ids, Object reasons, Object fingerprints,
+                              boolean leased, java.util.Collection<String> notify) {
+        String attemptLifecycle = switch (t.outcome()) {
+            case SUCCESS -> "ended_success";
+            case CANCELLED -> "ended_cancelled";
+            default -> "ended_failure";
+        };
+        return new Object[] {partition, ids,
                 t.outcome().literal(),
                 t.resultBytes() == null ? new Bind(ByteBuffer.class) : t.resultBytes(),
                 Bind.nullable(t.resultEncoding(), String.class),
                 Bind.nullable(t.cancelledBy(), String.class),
-                Bind.nullable(t.cancellationReason(), String.class),
+                reasons,
                 Bind.nullable(t.failureMessage(), String.class),
                 Bind.nullable(t.failureCategory(), String.class),
                 attemptLifecycle,
                 t.endReason().literal(),
                 Bind.nullable(t.endDetailJson(), String.class),
                 leased ? t.leaseEnd().literal() : new Bind(String.class),
-                fingerprint,
+                fingerprints,
                 tx.notifiedInStatement(notify),
                 channels.flowCompletion()};
-        Object[] all = new Object[params.length + fence.length];
-        System.arraycopy(params, 0, all, 0, params.length);
-        System.arraycopy(fence, 0, all, params.length, fence.length);
-        return tx.queryOne(sql, r -> {
-            if (Boolean.TRUE.equals(r.get("flow_member", Boolean.class))) {
-                // The statement sent it; the local commit feed wakes this node's dispatcher without the round trip.
-                tx.notifiedInStatement(List.of(channels.flowCompletion()));
-            }
-            return PublicState.fromLiteral(r.get("public_state", String.class));
-        }, all);
     }
 }
