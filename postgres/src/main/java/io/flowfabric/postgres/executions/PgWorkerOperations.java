@@ -82,11 +82,6 @@ final class PgWorkerOperations implements WorkerOperations {
     private final PauseTransition pause;
     private final RetryTransition retry;
     private final ClaimStatement claim;
-    /**
-     * Lane sets whose last claim came back short: a waiting claim on them arms its channels before the first attempt
-     * (one statement per park) instead of after it. Only a hint for ordering; bounded by clearing.
-     */
-    private final java.util.Set<List<String>> drainedLanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final String renewSql;
     private final String progressSql;
     private final String edgeGroupSql;
@@ -154,19 +149,15 @@ final class PgWorkerOperations implements WorkerOperations {
             }
             long deadline = System.nanoTime() + valid.maxWait().toNanos();
             List<String> channels = valid.lanes().stream().map(settings.channels()::ready).toList();
-            // Arm the lanes' ready channels before an attempt that may come back empty, so an execution made
-            // eligible between that attempt and the wait still wakes us; while parked no pooled connection is held.
-            Mono<Waiter> arm = Waiter.arm(settings.hub(), channels);
-            Flux<ClaimedExecution> armedFirst = Flux.usingWhen(arm,
-                    waiter -> claimUntil(valid, n, deadline, waiter),
-                    waiter -> Mono.fromRunnable(waiter::dispose));
-            if (drainedLanes.contains(valid.lanes())) {
-                return armedFirst;
-            }
-            // The lanes had work the last time: the first attempt most likely finds some, so it runs before arming
-            // (no LISTEN on the hot path); only an empty answer leads to arming and the wait.
-            return claimOnce(valid, n).collectList().flatMapMany(first -> first.isEmpty()
-                    ? armedFirst : Flux.fromIterable(first));
+            // A busy lane answers the first attempt: no LISTEN round trip on the hot path. Only an empty attempt
+            // leads to the wait, and then the lanes' ready channels are armed before the next attempt, so an
+            // execution made eligible between that attempt and the wait still wakes us; while parked no pooled
+            // connection is held.
+            return claimOnce(valid, n).collectList().flatMapMany(first -> !first.isEmpty()
+                    ? Flux.fromIterable(first)
+                    : Flux.usingWhen(Waiter.arm(settings.hub(), channels),
+                            waiter -> claimUntil(valid, n, deadline, waiter),
+                            waiter -> Mono.fromRunnable(waiter::dispose)));
         });
     }
 
@@ -187,18 +178,7 @@ final class PgWorkerOperations implements WorkerOperations {
         return db.autocommit("claim", tx -> claim.run(tx, c.lanes(), c.capabilities(), n, c.leaseTtlMs(),
                         c.workerId(), c.workerInstanceId(), notify))
                 .collectList()
-                .doOnNext(list -> {
-                    metrics.claimBatch(list.size());
-                    // A short answer means the lanes are drained for now: the next waiting claim arms first.
-                    if (list.size() < n) {
-                        if (drainedLanes.size() >= 1024) {
-                            drainedLanes.clear();
-                        }
-                        drainedLanes.add(c.lanes());
-                    } else {
-                        drainedLanes.remove(c.lanes());
-                    }
-                })
+                .doOnNext(list -> metrics.claimBatch(list.size()))
                 .flatMapIterable(list -> list);
     }
 
