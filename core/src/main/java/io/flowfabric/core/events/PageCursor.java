@@ -96,6 +96,44 @@ public final class PageCursor {
         return List.copyOf(parts);
     }
 
+    /**
+     * Part {@code index} of a decoded cursor of exactly {@code expected} parts, as a UUID.
+     *
+     * @throws ValidationException {@code INVALID_CURSOR} when the cursor has another shape
+     */
+    public static java.util.UUID uuidAt(List<String> parts, int index, int expected) {
+        checkShape(parts, expected);
+        try {
+            return java.util.UUID.fromString(parts.get(index));
+        } catch (IllegalArgumentException e) {
+            throw notThisListing();
+        }
+    }
+
+    /**
+     * Part {@code index} of a decoded cursor of exactly {@code expected} parts, as a long.
+     *
+     * @throws ValidationException {@code INVALID_CURSOR} when the cursor has another shape
+     */
+    public static long longAt(List<String> parts, int index, int expected) {
+        checkShape(parts, expected);
+        try {
+            return Long.parseLong(parts.get(index));
+        } catch (NumberFormatException e) {
+            throw notThisListing();
+        }
+    }
+
+    private static void checkShape(List<String> parts, int expected) {
+        if (parts.size() != expected) {
+            throw notThisListing();
+        }
+    }
+
+    private static ValidationException notThisListing() {
+        return invalid("the page cursor is not from this listing");
+    }
+
     private static ValidationException invalid(String detail) {
         return new ValidationException(ValidationException.Kind.INVALID_CURSOR, detail);
     }

@@ -39,6 +39,30 @@ class PageCursorTest {
         assertInvalid(() -> PageCursor.decode(valid.substring(0, valid.length() - 1)));
     }
 
+    @Test
+    void typedPartsOfACursorOfTheExpectedShape() {
+        List<String> parts = PageCursor.decode(PageCursor.encode(
+                List.of("1712345678901", "123e4567-e89b-12d3-a456-426614174000")));
+        assertThat(PageCursor.longAt(parts, 0, 2)).isEqualTo(1712345678901L);
+        assertThat(PageCursor.uuidAt(parts, 1, 2)).hasToString("123e4567-e89b-12d3-a456-426614174000");
+        // Another listing's cursor: wrong number of parts, or a part of the wrong type.
+        assertInvalid(() -> PageCursor.longAt(parts, 0, 3));
+        assertInvalid(() -> PageCursor.uuidAt(parts, 0, 2));
+        assertInvalid(() -> PageCursor.longAt(parts, 1, 2));
+    }
+
+    @Test
+    void pageOfFetchedRowsHasACursorOnlyWhenMoreFollow() {
+        io.flowfabric.core.execution.Page<Integer> full =
+                io.flowfabric.core.execution.Page.ofFetched(List.of(1, 2, 3), 2, last -> "after-" + last);
+        assertThat(full.items()).containsExactly(1, 2);
+        assertThat(full.cursor()).isEqualTo("after-2");
+        io.flowfabric.core.execution.Page<Integer> last =
+                io.flowfabric.core.execution.Page.ofFetched(List.of(1, 2), 2, x -> "after-" + x);
+        assertThat(last.items()).containsExactly(1, 2);
+        assertThat(last.cursor()).isNull();
+    }
+
     private static void assertInvalid(ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(ValidationException.class,
                 e -> assertThat(e.kind()).isEqualTo(ValidationException.Kind.INVALID_CURSOR));

@@ -259,19 +259,19 @@ final class PgExecutionOperations implements ExecutionOperations {
                     return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
                             "partition must be 0..255, got " + partition));
                 }
-                Object afterId = Bind.nullable(after == null ? null : cursorUuid(after, 0, 1), UUID.class);
+                Object afterId = Bind.nullable(after == null ? null : PageCursor.uuidAt(after, 0, 1), UUID.class);
                 rows = db.inTransaction("list_executions", tx -> tx.query(byPartitionSql,
                         PgExecutionOperations::summary, partition, afterId, lane, states, flow, limit + 1));
             } else {
                 InputRules.namespace(query.namespace());
-                Object afterCreated = Bind.nullable(after == null ? null : cursorLong(after, 0, 2), Long.class);
-                Object afterId = Bind.nullable(after == null ? null : cursorUuid(after, 1, 2), UUID.class);
+                Object afterCreated = Bind.nullable(after == null ? null : PageCursor.longAt(after, 0, 2), Long.class);
+                Object afterId = Bind.nullable(after == null ? null : PageCursor.uuidAt(after, 1, 2), UUID.class);
                 rows = db.inTransaction("list_executions", tx -> tx.query(byNamespaceSql,
                         PgExecutionOperations::summary, query.namespace(), afterCreated, lane, states, flow,
                         limit + 1, afterId));
             }
             boolean byPartition = query.partition() != null;
-            return rows.collectList().map(list -> page(list, limit, last -> byPartition
+            return rows.collectList().map(list -> Page.ofFetched(list, limit, last -> byPartition
                     ? PageCursor.encode(List.of(last.executionId().uuid().toString()))
                     : PageCursor.encode(List.of(Long.toString(last.createdAt().toEpochMilli()),
                             last.executionId().uuid().toString()))));
@@ -288,7 +288,7 @@ final class PgExecutionOperations implements ExecutionOperations {
             return db.inTransaction("list_lanes", tx -> tx.query(lanesSql, r -> r.get("lane_id", String.class),
                             Bind.nullable(cursor, String.class), limit + 1))
                     .collectList()
-                    .map(list -> page(list, limit, last -> last));
+                    .map(list -> Page.ofFetched(list, limit, last -> last));
         });
     }
 
@@ -304,9 +304,10 @@ final class PgExecutionOperations implements ExecutionOperations {
                 InputRules.namespace(namespace);
             }
             List<String> after = cursor == null ? null : PageCursor.decode(cursor);
-            Object expiry = Bind.nullable(after == null ? null : cursorLong(after, 0, 3), Long.class);
-            Object partition = Bind.nullable(after == null ? null : (int) cursorLong(after, 1, 3), Integer.class);
-            Object id = Bind.nullable(after == null ? null : cursorUuid(after, 2, 3), UUID.class);
+            Object expiry = Bind.nullable(after == null ? null : PageCursor.longAt(after, 0, 3), Long.class);
+            Object partition = Bind.nullable(after == null ? null : (int) PageCursor.longAt(after, 1, 3),
+                    Integer.class);
+            Object id = Bind.nullable(after == null ? null : PageCursor.uuidAt(after, 2, 3), UUID.class);
             return db.inTransaction("list_expired_leases", tx -> tx.query(expiredSql, r -> new ExpiredLease(
                                     ExecutionId.of(r.get("partition_key", Short.class),
                                             r.get("execution_id", UUID.class)),
@@ -317,47 +318,11 @@ final class PgExecutionOperations implements ExecutionOperations {
                                     Instant.ofEpochMilli(r.get("lease_expires_at_ms", Long.class))),
                             Bind.nullable(namespace, String.class), expiry, partition, id, limit + 1))
                     .collectList()
-                    .map(list -> page(list, limit, last -> PageCursor.encode(List.of(
+                    .map(list -> Page.ofFetched(list, limit, last -> PageCursor.encode(List.of(
                             Long.toString(last.leaseExpiresAt().toEpochMilli()),
                             Integer.toString(last.executionId().partition()),
                             last.executionId().uuid().toString()))));
         });
-    }
-
-    private static <T> Page<T> page(List<T> fetched, int limit, Function<T, String> cursorOf) {
-        if (fetched.size() <= limit) {
-            return new Page<>(fetched, null);
-        }
-        List<T> items = fetched.subList(0, limit);
-        return new Page<>(items, cursorOf.apply(items.get(limit - 1)));
-    }
-
-    private static UUID cursorUuid(List<String> parts, int index, int expected) {
-        checkParts(parts, expected);
-        try {
-            return UUID.fromString(parts.get(index));
-        } catch (IllegalArgumentException e) {
-            throw invalidCursor();
-        }
-    }
-
-    private static long cursorLong(List<String> parts, int index, int expected) {
-        checkParts(parts, expected);
-        try {
-            return Long.parseLong(parts.get(index));
-        } catch (NumberFormatException e) {
-            throw invalidCursor();
-        }
-    }
-
-    private static void checkParts(List<String> parts, int expected) {
-        if (parts.size() != expected) {
-            throw invalidCursor();
-        }
-    }
-
-    private static ValidationException invalidCursor() {
-        return new ValidationException(ValidationException.Kind.INVALID_CURSOR, "the page cursor is not from this listing");
     }
 
     // ---------------------------------------------------------------- row mapping

@@ -261,28 +261,21 @@ final class PgFlowOperations implements FlowOperations {
                     return Mono.error(new ValidationException(ValidationException.Kind.INVALID_INPUT,
                             "partition must be 0..255, got " + partition));
                 }
-                Object afterId = Bind.nullable(after == null ? null : cursorUuid(after, 0, 1), UUID.class);
+                Object afterId = Bind.nullable(after == null ? null : PageCursor.uuidAt(after, 0, 1), UUID.class);
                 rows = db.inTransaction("list_flows", tx -> tx.query(flowsByPartition, PgFlowOperations::summary,
                         partition, afterId, limit + 1));
             } else {
                 InputRules.namespace(query.namespace());
-                Object afterCreated = Bind.nullable(after == null ? null : cursorLong(after, 0, 2), Long.class);
-                Object afterId = Bind.nullable(after == null ? null : cursorUuid(after, 1, 2), UUID.class);
+                Object afterCreated = Bind.nullable(after == null ? null : PageCursor.longAt(after, 0, 2), Long.class);
+                Object afterId = Bind.nullable(after == null ? null : PageCursor.uuidAt(after, 1, 2), UUID.class);
                 rows = db.inTransaction("list_flows", tx -> tx.query(flowsByNamespace, PgFlowOperations::summary,
                         query.namespace(), afterCreated, afterId, limit + 1));
             }
             boolean byPartition = query.partition() != null;
-            return rows.collectList().map(list -> {
-                if (list.size() <= limit) {
-                    return new Page<>(list, null);
-                }
-                List<FlowSummary> items = list.subList(0, limit);
-                FlowSummary last = items.get(limit - 1);
-                return new Page<>(items, byPartition
-                        ? PageCursor.encode(List.of(last.flowId().uuid().toString()))
-                        : PageCursor.encode(List.of(Long.toString(last.createdAt().toEpochMilli()),
-                                last.flowId().uuid().toString())));
-            });
+            return rows.collectList().map(list -> Page.ofFetched(list, limit, last -> byPartition
+                    ? PageCursor.encode(List.of(last.flowId().uuid().toString()))
+                    : PageCursor.encode(List.of(Long.toString(last.createdAt().toEpochMilli()),
+                            last.flowId().uuid().toString()))));
         });
     }
 
@@ -290,35 +283,6 @@ final class PgFlowOperations implements FlowOperations {
         return new FlowSummary(new FlowId(r.get("flow_id", UUID.class)), r.get("namespace", String.class),
                 Instant.ofEpochMilli(r.get("created_at_ms", Long.class)), r.get("public_flow_state", String.class),
                 r.get("derived_state", String.class));
-    }
-
-    private static UUID cursorUuid(List<String> parts, int index, int expected) {
-        checkParts(parts, expected);
-        try {
-            return UUID.fromString(parts.get(index));
-        } catch (IllegalArgumentException e) {
-            throw invalidCursor();
-        }
-    }
-
-    private static long cursorLong(List<String> parts, int index, int expected) {
-        checkParts(parts, expected);
-        try {
-            return Long.parseLong(parts.get(index));
-        } catch (NumberFormatException e) {
-            throw invalidCursor();
-        }
-    }
-
-    private static void checkParts(List<String> parts, int expected) {
-        if (parts.size() != expected) {
-            throw invalidCursor();
-        }
-    }
-
-    private static ValidationException invalidCursor() {
-        return new ValidationException(ValidationException.Kind.INVALID_CURSOR,
-                "the page cursor is not from this listing");
     }
 
     private static FlowSnapshot flowRow(Readable r) {
