@@ -224,11 +224,14 @@ public final class TerminalTransition {
     /**
      * Applies T to every row of {@code rows} that is not terminal, in one statement: the set form used where one
      * decision ends many executions at once (sibling cancels). The rows must all be on {@code partition} and already
-     * locked by the caller's transaction; {@code reasons} gives each row's cancellation reason (or {@code null} to
-     * keep the row's own). Emits how many executions were ended.
-     *
-     * @param t the transition of every row; its own cancellation reason is ignored in favour of {@code reasons}
+     * locked by the caller's transaction; every row gets {@code t}'s cancellation reason. Emits how many executions
+     * were ended.
      */
+    public Mono<Integer> applyAll(Tx tx, int partition, List<ExecRow> rows, Terminal t) {
+        return applyAll(tx, partition, rows, row -> t.cancellationReason(), t);
+    }
+
+    /** {@link #applyAll(Tx, int, List, Terminal)} with a cancellation reason per row. */
     public Mono<Integer> applyAll(Tx tx, int partition, List<ExecRow> rows,
                                   java.util.function.Function<ExecRow, @Nullable String> reasons, Terminal t) {
         List<ExecRow> open = rows.stream().filter(r -> !r.terminal()).toList();

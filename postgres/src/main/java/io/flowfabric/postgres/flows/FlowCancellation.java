@@ -234,9 +234,8 @@ final class FlowCancellation implements ReconcilerJob {
                         .flatMap(ids -> tx.query(lockMembers, ExecRow::read, pk, ids.toArray(UUID[]::new))
                                 .collectList()
                                 // The whole batch in one statement (procedure T's set form).
-                                .flatMap(rows -> terminal.applyAll(tx, pk, rows, row -> "flow_cancelled",
-                                        TerminalTransition.Terminal.cancelled("flow_cascade", "flow_cancelled",
-                                                LeaseEventType.REVOKED)))
+                                .flatMap(rows -> terminal.applyAll(tx, pk, rows, TerminalTransition.Terminal.cancelled(
+                                        "flow_cascade", "flow_cancelled", LeaseEventType.REVOKED)))
                                 .then(tx.update(deleteMembers, pk, flow, ids.toArray(UUID[]::new)))
                                 .then(tx.query(deleteHeaderIfEmpty, r -> 1, pk, flow).hasElements())
                                 .map(deleted -> !deleted)))
