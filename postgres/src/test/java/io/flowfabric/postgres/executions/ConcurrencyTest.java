@@ -1,6 +1,6 @@
 package io.flowfabric.postgres.executions;
 
-import static io.flowfabric.postgres.executions.ExecTestSupport.lane;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.execution.ClaimRequest;
@@ -181,7 +181,7 @@ class ConcurrencyTest {
     void singleExecutionManyClaimers() {
         for (int round = 0; round < 10; round++) {
             String lane = lane("race1");
-            ExecutionId id = ExecTestSupport.create(engine, lane);
+            ExecutionId id = EngineFixture.create(engine, lane);
 
             List<ClaimedExecution> winners = Flux.range(0, 8)
                     .flatMap(i -> engine.workers().claim(ClaimRequest.builder("w" + i, "w" + i + "-i").lane(lane)

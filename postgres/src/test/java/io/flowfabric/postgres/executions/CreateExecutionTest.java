@@ -1,10 +1,10 @@
 package io.flowfabric.postgres.executions;
 
-import static io.flowfabric.postgres.executions.ExecTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.claimRequest;
 import static io.flowfabric.postgres.executions.ExecTestSupport.execCount;
 import static io.flowfabric.postgres.executions.ExecTestSupport.execRow;
-import static io.flowfabric.postgres.executions.ExecTestSupport.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.vector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -94,7 +94,7 @@ class CreateExecutionTest {
         String other = lane("ex01-other");
         String key = "lane-" + UUID.randomUUID();
         ExecutionId id = ExecutionId.standalone();
-        ExecTestSupport.create(engine, CreateExecution.builder(original).executionId(id).build());
+        EngineFixture.create(engine, CreateExecution.builder(original).executionId(id).build());
         await(engine.executions().createExecution(CreateExecution.builder(original).idempotencyKey(key).build()));
 
         // Both of these are Duplicates and must not insert anything, including a lane row for `other`.
@@ -106,7 +106,7 @@ class CreateExecutionTest {
         assertThat(sameKey).isInstanceOf(CreateResult.Duplicate.class);
         assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_lane WHERE lane_id = ?", other)).isZero();
 
-        ExecutionId real = ExecTestSupport.create(engine, other);
+        ExecutionId real = EngineFixture.create(engine, other);
 
         assertThat(execRow(db, real, "lane_id")).containsEntry("lane_id", other);
         assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_lane WHERE lane_id = ?", other))
@@ -238,7 +238,7 @@ class CreateExecutionTest {
                 + " max_requests_per_window, max_concurrent, admission_ttl_ms) VALUES (?, ?, 1000, 0, 0, 60000)",
                 quota.partition(), quota.uuid());
 
-        ExecutionId id = ExecTestSupport.create(engine, CreateExecution.builder(lane)
+        ExecutionId id = EngineFixture.create(engine, CreateExecution.builder(lane)
                 .requiredCapability("gpu").requiredCapability("cuda")
                 .budget(budget).quotaPolicy(quota).priority(12_000).deadlineAfter(Duration.ofHours(1)).build());
 

@@ -1,12 +1,11 @@
 package io.flowfabric.postgres.executions;
 
+import static io.flowfabric.postgres.EngineFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.execution.ClaimRequest;
 import io.flowfabric.core.execution.ClaimedExecution;
-import io.flowfabric.core.execution.CreateExecution;
-import io.flowfabric.core.execution.CreateResult;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.state.AttemptState;
 import io.flowfabric.core.state.BlockingReason;
@@ -29,12 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.zip.CRC32;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * Shared helpers of the execution-lifecycle integration tests: unique lane names, blocking shortcuts for the engine
@@ -52,15 +49,6 @@ final class ExecTestSupport {
     private ExecTestSupport() {
     }
 
-    /** A lane name no other test uses, so tests sharing a database never see each other's executions. */
-    static String lane(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static <T> T await(Mono<T> mono) {
-        return mono.block(TIMEOUT);
-    }
-
     static <T> List<T> awaitAll(Flux<T> flux) {
         return flux.collectList().block(TIMEOUT);
     }
@@ -71,17 +59,6 @@ final class ExecTestSupport {
 
     static ClaimRequest claimRequest(String lane, String worker, Duration leaseTtl) {
         return ClaimRequest.builder(worker, worker + "-instance").lane(lane).leaseTtl(leaseTtl).build();
-    }
-
-    /** Creates a ready execution in {@code lane} and returns its id (asserting it was created). */
-    static ExecutionId create(FlowFabric engine, String lane) {
-        return create(engine, CreateExecution.builder(lane).build());
-    }
-
-    static ExecutionId create(FlowFabric engine, CreateExecution request) {
-        CreateResult result = await(engine.executions().createExecution(request));
-        assertThat(result).isInstanceOf(CreateResult.Created.class);
-        return result.executionId();
     }
 
     /** Claims exactly one execution from {@code lane} (asserting one was claimed). */

@@ -1,10 +1,10 @@
 package io.flowfabric.postgres.executions;
 
-import static io.flowfabric.postgres.executions.ExecTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.awaitAll;
 import static io.flowfabric.postgres.executions.ExecTestSupport.claim;
-import static io.flowfabric.postgres.executions.ExecTestSupport.create;
-import static io.flowfabric.postgres.executions.ExecTestSupport.lane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.execution.AttemptSnapshot;

@@ -1,12 +1,12 @@
 package io.flowfabric.postgres.executions;
 
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.attemptCount;
-import static io.flowfabric.postgres.executions.ExecTestSupport.await;
 import static io.flowfabric.postgres.executions.ExecTestSupport.claim;
-import static io.flowfabric.postgres.executions.ExecTestSupport.create;
 import static io.flowfabric.postgres.executions.ExecTestSupport.execRow;
 import static io.flowfabric.postgres.executions.ExecTestSupport.execText;
-import static io.flowfabric.postgres.executions.ExecTestSupport.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.operatorEvents;
 import static io.flowfabric.postgres.executions.ExecTestSupport.tableState;
 import static io.flowfabric.postgres.executions.ExecTestSupport.vector;

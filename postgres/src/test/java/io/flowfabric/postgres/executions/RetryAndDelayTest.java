@@ -1,13 +1,13 @@
 package io.flowfabric.postgres.executions;
 
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.attemptRow;
-import static io.flowfabric.postgres.executions.ExecTestSupport.await;
 import static io.flowfabric.postgres.executions.ExecTestSupport.claim;
 import static io.flowfabric.postgres.executions.ExecTestSupport.claimRequest;
 import static io.flowfabric.postgres.executions.ExecTestSupport.completionEvents;
-import static io.flowfabric.postgres.executions.ExecTestSupport.create;
 import static io.flowfabric.postgres.executions.ExecTestSupport.execRow;
-import static io.flowfabric.postgres.executions.ExecTestSupport.lane;
 import static io.flowfabric.postgres.executions.ExecTestSupport.leaseEvents;
 import static io.flowfabric.postgres.executions.ExecTestSupport.vector;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package io.flowfabric.postgres.flows;
 
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.awaitClaim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.claim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.complete;
@@ -8,7 +9,6 @@ import static io.flowfabric.postgres.flows.FlowTestSupport.counts;
 import static io.flowfabric.postgres.flows.FlowTestSupport.edgesIntoText;
 import static io.flowfabric.postgres.flows.FlowTestSupport.eventually;
 import static io.flowfabric.postgres.flows.FlowTestSupport.groupText;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static io.flowfabric.postgres.flows.FlowTestSupport.siblingRows;
 import static io.flowfabric.postgres.flows.FlowTestSupport.storedState;

@@ -1,6 +1,7 @@
 package io.flowfabric.postgres.flows;
 
-import static io.flowfabric.postgres.flows.FlowTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.claim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.complete;
 import static io.flowfabric.postgres.flows.FlowTestSupport.completionEvents;
@@ -8,7 +9,6 @@ import static io.flowfabric.postgres.flows.FlowTestSupport.eventually;
 import static io.flowfabric.postgres.flows.FlowTestSupport.execRow;
 import static io.flowfabric.postgres.flows.FlowTestSupport.graphRevision;
 import static io.flowfabric.postgres.flows.FlowTestSupport.group;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.leaseEvents;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static io.flowfabric.postgres.flows.FlowTestSupport.storedState;
@@ -223,7 +223,7 @@ class FlowCancelTest {
         assertThat(backlogRows(flow)).isZero();
         long revision = graphRevision(db, flow);
 
-        ExecutionId outsider = FlowTestSupport.create(engine, CreateExecution.builder(lw)
+        ExecutionId outsider = EngineFixture.create(engine, CreateExecution.builder(lw)
                 .executionId(ExecutionId.forFlow(flow)).build());
         StateException add = catchThrowableOfType(
                 () -> await(engine.flows().addExecutionToFlow(flow, outsider)), StateException.class);

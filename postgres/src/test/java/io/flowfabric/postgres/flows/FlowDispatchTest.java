@@ -1,7 +1,8 @@
 package io.flowfabric.postgres.flows;
 
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.TIMEOUT;
-import static io.flowfabric.postgres.flows.FlowTestSupport.await;
 import static io.flowfabric.postgres.flows.FlowTestSupport.awaitClaim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.claim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.complete;
@@ -12,7 +13,6 @@ import static io.flowfabric.postgres.flows.FlowTestSupport.execRow;
 import static io.flowfabric.postgres.flows.FlowTestSupport.failPermanently;
 import static io.flowfabric.postgres.flows.FlowTestSupport.group;
 import static io.flowfabric.postgres.flows.FlowTestSupport.groupState;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.leaseEvents;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static io.flowfabric.postgres.flows.FlowTestSupport.siblingRows;
@@ -494,9 +494,9 @@ class FlowDispatchTest {
         ExecutionId u1 = member(engine, flow, l1);
         ExecutionId u2 = member(engine, flow, l2);
         ExecutionId u3 = member(engine, flow, l3);
-        ExecutionId d = FlowTestSupport.create(engine, CreateExecution.builder(ld).flowId(flow).input("original")
+        ExecutionId d = EngineFixture.create(engine, CreateExecution.builder(ld).flowId(flow).input("original")
                 .dependsOn(new Dependency(u1, "payload")).dependsOn(new Dependency(u2, "$input")).build());
-        ExecutionId e = FlowTestSupport.create(engine, CreateExecution.builder(ld).flowId(flow).input("untouched")
+        ExecutionId e = EngineFixture.create(engine, CreateExecution.builder(ld).flowId(flow).input("untouched")
                 .dependsOn(new Dependency(u3, "$input")).dependsOn(new Dependency(u1, "other")).build());
         assertThat(await(engine.flows().listEdges(flow, d, false).collectList()))
                 .extracting(EdgeSnapshot::dataPassingRef).containsExactlyInAnyOrder("payload", "$input");

@@ -1,13 +1,13 @@
 package io.flowfabric.postgres.flows;
 
-import static io.flowfabric.postgres.flows.FlowTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.claim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.complete;
 import static io.flowfabric.postgres.flows.FlowTestSupport.eventually;
 import static io.flowfabric.postgres.flows.FlowTestSupport.failPermanently;
 import static io.flowfabric.postgres.flows.FlowTestSupport.graphRevision;
 import static io.flowfabric.postgres.flows.FlowTestSupport.groupState;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -145,7 +145,7 @@ class FlowReadsTest {
         String namespace = "lfd-" + UUID.randomUUID().toString().substring(0, 8);
         FlowId running = flowIn(namespace);
         String laneR = lane("lfd");
-        ExecutionId r = FlowTestSupport.create(engine, CreateExecution.builder(laneR).namespace(namespace)
+        ExecutionId r = EngineFixture.create(engine, CreateExecution.builder(laneR).namespace(namespace)
                 .flowId(running).build());
         claim(engine, laneR, r);
         FlowId cancelled = flowIn(namespace);

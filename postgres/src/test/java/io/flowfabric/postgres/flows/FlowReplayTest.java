@@ -1,6 +1,7 @@
 package io.flowfabric.postgres.flows;
 
-import static io.flowfabric.postgres.flows.FlowTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.awaitClaim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.claim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.complete;
@@ -10,7 +11,6 @@ import static io.flowfabric.postgres.flows.FlowTestSupport.eventually;
 import static io.flowfabric.postgres.flows.FlowTestSupport.execRow;
 import static io.flowfabric.postgres.flows.FlowTestSupport.failPermanently;
 import static io.flowfabric.postgres.flows.FlowTestSupport.groupState;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static io.flowfabric.postgres.flows.FlowTestSupport.state;
 import static io.flowfabric.postgres.flows.FlowTestSupport.tryClaim;
@@ -207,7 +207,7 @@ class FlowReplayTest {
         String laneD = lane("rkd");
         ExecutionId u1 = member(engine, flow, laneU1);
         ExecutionId u2 = member(engine, flow, laneU2);
-        ExecutionId d = FlowTestSupport.create(engine, CreateExecution.builder(laneD).flowId(flow)
+        ExecutionId d = EngineFixture.create(engine, CreateExecution.builder(laneD).flowId(flow)
                 .dependsOn(new Dependency(u1, "report")).dependsOn(u2).build());
         complete(engine, claim(engine, laneU1, u1), "R1", "text/plain");
         failPermanently(engine, claim(engine, laneU2, u2));

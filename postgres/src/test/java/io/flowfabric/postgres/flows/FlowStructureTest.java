@@ -1,15 +1,15 @@
 package io.flowfabric.postgres.flows;
 
-import static io.flowfabric.postgres.flows.FlowTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.claim;
 import static io.flowfabric.postgres.flows.FlowTestSupport.complete;
 import static io.flowfabric.postgres.flows.FlowTestSupport.counts;
-import static io.flowfabric.postgres.flows.FlowTestSupport.create;
 import static io.flowfabric.postgres.flows.FlowTestSupport.eventually;
 import static io.flowfabric.postgres.flows.FlowTestSupport.failPermanently;
 import static io.flowfabric.postgres.flows.FlowTestSupport.graphRevision;
 import static io.flowfabric.postgres.flows.FlowTestSupport.group;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static io.flowfabric.postgres.flows.FlowTestSupport.state;
 import static io.flowfabric.postgres.flows.FlowTestSupport.storedState;

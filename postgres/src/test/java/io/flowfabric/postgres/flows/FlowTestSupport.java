@@ -1,12 +1,13 @@
 package io.flowfabric.postgres.flows;
 
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.create;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.execution.ClaimRequest;
 import io.flowfabric.core.execution.ClaimedExecution;
 import io.flowfabric.core.execution.CreateExecution;
-import io.flowfabric.core.execution.CreateResult;
 import io.flowfabric.core.execution.FailureReason;
 import io.flowfabric.core.flows.CreateFlow;
 import io.flowfabric.core.flows.EdgeGroupPolicy;
@@ -20,11 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
-import reactor.core.publisher.Mono;
 
 /**
  * Shared helpers of the flow integration tests: unique lanes, blocking shortcuts for engine calls used as setup, and
@@ -47,15 +46,6 @@ final class FlowTestSupport {
                 .pollDelay(Duration.ZERO);
     }
 
-    /** A lane no other test uses. */
-    static String lane(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static <T> T await(Mono<T> mono) {
-        return mono.block(TIMEOUT);
-    }
-
     static FlowId flow(FlowFabric engine, String kind) {
         return await(engine.flows().createFlow(CreateFlow.of("default", kind))).flowId();
     }
@@ -72,12 +62,6 @@ final class FlowTestSupport {
 
     static ExecutionId member(FlowFabric engine, FlowId flow, String lane, ExecutionId... upstreams) {
         return member(engine, flow, lane, null, upstreams);
-    }
-
-    static ExecutionId create(FlowFabric engine, CreateExecution request) {
-        CreateResult result = await(engine.executions().createExecution(request));
-        assertThat(result).isInstanceOf(CreateResult.Created.class);
-        return result.executionId();
     }
 
     static PublicState state(FlowFabric engine, ExecutionId id) {

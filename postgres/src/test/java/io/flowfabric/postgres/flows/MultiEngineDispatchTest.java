@@ -1,10 +1,10 @@
 package io.flowfabric.postgres.flows;
 
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.TIMEOUT;
 import static io.flowfabric.postgres.flows.FlowTestSupport.counts;
 import static io.flowfabric.postgres.flows.FlowTestSupport.eventually;
 import static io.flowfabric.postgres.flows.FlowTestSupport.groupState;
-import static io.flowfabric.postgres.flows.FlowTestSupport.lane;
 import static io.flowfabric.postgres.flows.FlowTestSupport.member;
 import static io.flowfabric.postgres.flows.FlowTestSupport.storedState;
 import static org.assertj.core.api.Assertions.assertThat;

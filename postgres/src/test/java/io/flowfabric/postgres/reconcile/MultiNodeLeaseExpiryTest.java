@@ -1,8 +1,8 @@
 package io.flowfabric.postgres.reconcile;
 
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.claimRequest;
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.create;
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.lane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.id.ExecutionId;

@@ -1,11 +1,11 @@
 package io.flowfabric.postgres.reconcile;
 
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.TIMEOUT;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.claim;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.claimRequest;
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.create;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.execRow;
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.lane;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.leaseEvents;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.tick;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.within;

@@ -1,9 +1,9 @@
 package io.flowfabric.postgres.reconcile;
 
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.claim;
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.create;
-import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.lane;
 import static io.flowfabric.postgres.reconcile.ReconcileTestSupport.tick;
 import static org.assertj.core.api.Assertions.assertThat;
 

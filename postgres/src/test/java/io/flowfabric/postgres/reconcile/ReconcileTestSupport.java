@@ -1,19 +1,17 @@
 package io.flowfabric.postgres.reconcile;
 
+import static io.flowfabric.postgres.EngineFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.execution.ClaimRequest;
 import io.flowfabric.core.execution.ClaimedExecution;
-import io.flowfabric.core.execution.CreateExecution;
-import io.flowfabric.core.execution.CreateResult;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.reconcile.TickReport;
 import io.flowfabric.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
@@ -32,28 +30,9 @@ final class ReconcileTestSupport {
     private ReconcileTestSupport() {
     }
 
-    /** A lane no other test uses, so tests sharing a database never claim each other's executions. */
-    static String lane(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static <T> T await(Mono<T> mono) {
-        return mono.block(TIMEOUT);
-    }
-
     /** Awaitility polling every 20 ms from the start, giving up after {@code atMost}. */
     static ConditionFactory within(Duration atMost) {
         return Awaitility.await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
-    }
-
-    static ExecutionId create(FlowFabric engine, CreateExecution request) {
-        CreateResult result = await(engine.executions().createExecution(request));
-        assertThat(result).isInstanceOf(CreateResult.Created.class);
-        return result.executionId();
-    }
-
-    static ExecutionId create(FlowFabric engine, String lane) {
-        return create(engine, CreateExecution.builder(lane).build());
     }
 
     static ClaimRequest claimRequest(String lane, String worker, @Nullable Duration leaseTtl) {

@@ -1,6 +1,6 @@
 package io.flowfabric.postgres.streams;
 
-import static io.flowfabric.postgres.streams.StreamTestSupport.await;
+import static io.flowfabric.postgres.EngineFixture.await;
 import static io.flowfabric.postgres.streams.StreamTestSupport.createAndClaim;
 import static io.flowfabric.postgres.streams.StreamTestSupport.forged;
 import static io.flowfabric.postgres.streams.StreamTestSupport.frames;

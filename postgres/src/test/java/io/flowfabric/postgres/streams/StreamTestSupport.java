@@ -1,5 +1,6 @@
 package io.flowfabric.postgres.streams;
 
+import static io.flowfabric.postgres.EngineFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.execution.ClaimRequest;
@@ -58,10 +59,6 @@ final class StreamTestSupport {
     /** One tick of the engine's {@code stream_ttl} job. */
     static Mono<TickReport> tickTtl(PostgresEngine engine) {
         return engine.reconcilers().tick("stream_ttl");
-    }
-
-    static <T> T await(Mono<T> mono) {
-        return mono.block(TIMEOUT);
     }
 
     /**

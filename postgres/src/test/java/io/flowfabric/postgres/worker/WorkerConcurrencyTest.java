@@ -1,8 +1,8 @@
 package io.flowfabric.postgres.worker;
 
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.worker.WorkerTestSupport.TIMEOUT;
 import static io.flowfabric.postgres.worker.WorkerTestSupport.eventually;
-import static io.flowfabric.postgres.worker.WorkerTestSupport.lane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.execution.CreateExecution;

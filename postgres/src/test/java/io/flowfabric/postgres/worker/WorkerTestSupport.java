@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowfabric.core.FlowFabric;
 import io.flowfabric.core.execution.CreateExecution;
-import io.flowfabric.core.execution.CreateResult;
 import io.flowfabric.core.id.ExecutionId;
+import io.flowfabric.postgres.EngineFixture;
 import io.flowfabric.postgres.PostgresEngine;
 import io.flowfabric.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
@@ -26,11 +25,6 @@ final class WorkerTestSupport {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private WorkerTestSupport() {
-    }
-
-    /** A lane name no other test uses, so tests sharing a database never see each other's executions. */
-    static String lane(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /**
@@ -48,14 +42,8 @@ final class WorkerTestSupport {
         return Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(25));
     }
 
-    static ExecutionId create(FlowFabric engine, CreateExecution request) {
-        CreateResult result = engine.executions().createExecution(request).block(TIMEOUT);
-        assertThat(result).isInstanceOf(CreateResult.Created.class);
-        return result.executionId();
-    }
-
     static ExecutionId create(FlowFabric engine, String lane, String kind, String input) {
-        return create(engine, CreateExecution.builder(lane).executionKind(kind).input(input).build());
+        return EngineFixture.create(engine, CreateExecution.builder(lane).executionKind(kind).input(input).build());
     }
 
     // ------------------------------------------------------------------------------------------ plain SQL

@@ -1,8 +1,9 @@
 package io.flowfabric.postgres.worker;
 
+import static io.flowfabric.postgres.EngineFixture.create;
+import static io.flowfabric.postgres.EngineFixture.lane;
 import static io.flowfabric.postgres.worker.WorkerTestSupport.create;
 import static io.flowfabric.postgres.worker.WorkerTestSupport.eventually;
-import static io.flowfabric.postgres.worker.WorkerTestSupport.lane;
 import static io.flowfabric.postgres.worker.WorkerTestSupport.publicState;
 import static org.assertj.core.api.Assertions.assertThat;
 
