@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class SchemaManager {
 
     /** The schema version this library's code needs ({@code ff_config.schema_version}). */
-    public static final int REQUIRED_SCHEMA_VERSION = 1;
+    public static final int REQUIRED_SCHEMA_VERSION = 2;
 
     /** The number of logical partitions (spec 01 §2); stored in {@code ff_config.logical_partitions}. */
     public static final int LOGICAL_PARTITIONS = 256;

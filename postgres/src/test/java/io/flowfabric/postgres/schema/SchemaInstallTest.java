@@ -246,7 +246,8 @@ class SchemaInstallTest {
     void reservedWordSchema(TestDatabase db) {
         assertThat(manager(db, "user", 1).migrate().changeSetsApplied()).isPositive();
         manager(db, "user", 1).verify();
-        assertThat(db.queryLong("SELECT schema_version FROM \"user\".ff_config")).isEqualTo(1);
+        assertThat(db.queryLong("SELECT schema_version FROM \"user\".ff_config"))
+                .isEqualTo(SchemaManager.REQUIRED_SCHEMA_VERSION);
     }
 
     private static String indexDef(TestDatabase db, String index) {

@@ -34,20 +34,22 @@ class SchemaMismatchTest {
         db.execute("UPDATE ff_older.ff_config SET schema_version = 0");
 
         assertSchemaMismatch(() -> manager(db, "ff_older", 1).verify(),
-                "database schema is at version 0 but this library needs 1: run migrations (migrate=true)");
+                "database schema is at version 0 but this library needs " + SchemaManager.REQUIRED_SCHEMA_VERSION
+                        + ": run migrations (migrate=true)");
     }
 
     @Test
     @DisplayName("SC-04: a newer schema version is a SCHEMA_MISMATCH that says to upgrade FlowFabric")
     void newerSchemaVersion(TestDatabase db) {
         manager(db, "ff_newer", 1).migrate();
-        db.execute("UPDATE ff_newer.ff_config SET schema_version = 2");
+        int newer = SchemaManager.REQUIRED_SCHEMA_VERSION + 1;
+        db.execute("UPDATE ff_newer.ff_config SET schema_version = " + newer);
 
-        assertSchemaMismatch(() -> manager(db, "ff_newer", 1).verify(),
-                "database schema version 2 is newer than this library (1): upgrade FlowFabric");
+        assertSchemaMismatch(() -> manager(db, "ff_newer", 1).verify(), "database schema version " + newer
+                + " is newer than this library (" + SchemaManager.REQUIRED_SCHEMA_VERSION + "): upgrade FlowFabric");
         // Migrating with the older library does not downgrade or touch it.
         assertThat(manager(db, "ff_newer", 1).migrate().changeSetsApplied()).isZero();
-        assertThat(db.queryLong("SELECT schema_version FROM ff_newer.ff_config")).isEqualTo(2);
+        assertThat(db.queryLong("SELECT schema_version FROM ff_newer.ff_config")).isEqualTo(newer);
     }
 
     @Test
@@ -89,7 +91,8 @@ class SchemaMismatchTest {
                             .contains("v1-002-lane");
                 });
         assertSchemaMismatch(() -> manager(db, "ff_broken", 1).verify(),
-                "database schema is at version 0 but this library needs 1: run migrations (migrate=true)");
+                "database schema is at version 0 but this library needs " + SchemaManager.REQUIRED_SCHEMA_VERSION
+                        + ": run migrations (migrate=true)");
 
         db.execute("DROP TABLE ff_broken.ff_lane");
         MigrationReport resumed = manager(db, "ff_broken", 1).migrate();
