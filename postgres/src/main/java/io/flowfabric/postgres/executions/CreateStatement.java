@@ -12,7 +12,13 @@ import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.SqlTemplate;
 import io.flowfabric.postgres.sql.Tx;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,6 +106,51 @@ final class CreateStatement {
                    (SELECT count(*) FROM n) AS notified
             FROM v LEFT JOIN ins i ON true""";
 
+    /**
+     * {@link #INSERT} for many simple creates at once (group commit): the rows travel as one JSON array ($1), inputs
+     * base64-encoded, and each row's deadline and delay are checked against the database clock as in the one-row
+     * statement. A row that fails a check, or whose id is taken, is left out: its caller then runs the one-row
+     * statement, which reports why. Each inserted, eligible row's ready channel is notified, each channel once.
+     */
+    private static final String INSERT_MANY = """
+            WITH r AS (
+              SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(pk int, id uuid, namespace text, lane text, kind text,
+                  creator text, input text, encoding text, priority int, caps jsonb, policy jsonb, tags jsonb,
+                  instance_tag text, delay_until bigint, delay_for bigint, deadline_at bigint, deadline_after bigint,
+                  channel text)
+            ), d AS (
+              SELECT r.*, {s}.now_ms() AS now_ms,
+                     coalesce(r.delay_until, {s}.now_ms() + r.delay_for) AS delay_until_ms,
+                     coalesce(r.deadline_at, {s}.now_ms() + r.deadline_after) AS deadline_at_ms
+              FROM r
+            ), ins AS (
+              INSERT INTO {s}.ff_exec_core (partition_key, execution_id, namespace, lane_id, execution_kind,
+                  creator_identity, input_payload, input_encoding, priority, required_capabilities, policy, tags,
+                  instance_tag, lifecycle_phase, ownership_state, eligibility_state, blocking_reason, terminal_outcome,
+                  attempt_state, attempt_count, current_attempt_index, retry_count, replay_count, lease_reclaim_count,
+                  signal_count, lease_epoch, created_at_ms, last_mutation_at_ms, delay_until_ms, deadline_at_ms)
+              SELECT d.pk, d.id, d.namespace, d.lane, d.kind, d.creator, decode(d.input, 'base64'), d.encoding,
+                     d.priority, ARRAY(SELECT jsonb_array_elements_text(d.caps)), d.policy, d.tags, d.instance_tag,
+                     'runnable', 'unowned',
+                     CASE WHEN d.delay_until_ms > d.now_ms THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
+                     CASE WHEN d.delay_until_ms > d.now_ms THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
+                     'none', 'pending_first_attempt', 0, NULL, 0, 0, 0, 0, 0, d.now_ms, d.now_ms,
+                     CASE WHEN d.delay_until_ms > d.now_ms THEN d.delay_until_ms END, d.deadline_at_ms
+              FROM d
+              WHERE (d.deadline_at_ms IS NULL OR d.deadline_at_ms > d.now_ms)
+                AND (d.deadline_at_ms IS NULL OR d.deadline_at_ms - d.now_ms <= $2::bigint)
+                AND (d.delay_until_ms IS NULL OR d.delay_until_ms - d.now_ms <= $2::bigint)
+              ORDER BY d.pk, d.id
+              ON CONFLICT (partition_key, execution_id) DO NOTHING
+              RETURNING partition_key, execution_id, public_state, eligibility_state
+            ), n AS (
+              SELECT pg_notify(c.channel, '') FROM (
+                SELECT DISTINCT r.channel FROM r JOIN ins ON ins.partition_key = r.pk AND ins.execution_id = r.id
+                WHERE ins.eligibility_state = 'eligible_now') c
+            )
+            SELECT ins.partition_key, ins.execution_id, ins.public_state, (SELECT count(*) FROM n) AS notified
+            FROM ins""";
+
     private static final String EXISTING_STATE = """
             SELECT public_state FROM {s}.ff_exec_core WHERE partition_key = $1 AND execution_id = $2""";
 
@@ -120,6 +171,7 @@ final class CreateStatement {
     private final String lockFlow;
     private final String bumpFlow;
     private final String insert;
+    private final String insertMany;
     private final String existingState;
     private final String insertLane;
     private final Set<String> knownLanes = ConcurrentHashMap.newKeySet();
@@ -135,6 +187,7 @@ final class CreateStatement {
         this.lockFlow = sql.render(LOCK_FLOW);
         this.bumpFlow = sql.render(BUMP_FLOW);
         this.insert = sql.render(INSERT);
+        this.insertMany = sql.render(INSERT_MANY);
         this.existingState = sql.render(EXISTING_STATE);
         this.insertLane = sql.render(INSERT_LANE);
         this.stateAfterDependencies = sql.render(STATE_AFTER_DEPENDENCIES);
@@ -227,6 +280,48 @@ final class CreateStatement {
         return insert(tx, c, List.of(readyChannel))
                 .flatMap(ins -> ins.publicState() == null ? Mono.empty()
                         : Mono.just((CreateResult) new CreateResult.Created(c.id(), ins.publicState())));
+    }
+
+    /**
+     * Many simple creates in one statement (group commit). Emits a {@code Created} for each execution it inserted, by
+     * id; the others (a failed check or a taken id) are not in the map and must run {@link #runSimple} alone.
+     *
+     * @param readyChannel the ready channel of a lane
+     */
+    Mono<Map<ExecutionId, CreateResult>> runSimpleMany(Tx tx, List<ValidCreate> creates,
+                                                      Function<String, String> readyChannel) {
+        ArrayNode rows = JsonText.MAPPER.createArrayNode();
+        Set<String> channels = new java.util.LinkedHashSet<>();
+        for (ValidCreate c : creates) {
+            String channel = readyChannel.apply(c.lane());
+            channels.add(channel);
+            ObjectNode row = rows.addObject();
+            row.put("pk", c.id().partition());
+            row.put("id", c.id().uuid().toString());
+            row.put("namespace", c.namespace());
+            row.put("lane", c.lane());
+            row.put("kind", c.executionKind());
+            row.put("creator", c.creatorIdentity());
+            row.put("input", Base64.getEncoder().encodeToString(c.input()));
+            row.put("encoding", c.inputEncoding());
+            row.put("priority", c.priority());
+            c.requiredCapabilities().forEach(row.putArray("caps")::add);
+            row.putRawValue("policy", new RawValue(c.policyJson()));
+            row.putRawValue("tags", new RawValue(JsonText.tags(c.tags())));
+            row.put("instance_tag", c.instanceTag());
+            row.put("delay_until", c.delayUntilMs());
+            row.put("delay_for", c.delayForMs());
+            row.put("deadline_at", c.deadlineAtMs());
+            row.put("deadline_after", c.deadlineAfterMs());
+            row.put("channel", channel);
+        }
+        // Registers the channels with the local commit feed; a delayed row's lane is woken needlessly, harmlessly.
+        tx.notifiedInStatement(channels);
+        return tx.query(insertMany, r -> new CreateResult.Created(
+                                ExecutionId.of(r.get("partition_key", Short.class), r.get("execution_id", UUID.class)),
+                                PublicState.fromLiteral(r.get("public_state", String.class))),
+                        rows.toString(), MAX_AHEAD_MS)
+                .collectMap(CreateResult.Created::executionId, created -> (CreateResult) created);
     }
 
     /** The state of an execution whose id was already taken (a {@code Duplicate}). */

@@ -17,8 +17,10 @@ import org.jspecify.annotations.Nullable;
  * @param notifyLeaseEvents whether units that write lease events notify the lease channel
  * @param hub               the engine's notification hub; {@code null} when it has no listener connection, in which
  *                          case waiters only poll
+ * @param groupCommitInFlight statements of one grouped operation (create, complete) at once before further calls
+ *                          queue and share statements (see {@link io.flowfabric.postgres.sql.GroupCommit})
  */
 public record ExecutionSettings(Database database, SqlTemplate sql, Channels channels, String instanceTagKey,
                                 int maxInputBytes, int maxResultBytes, Duration claimPollInterval,
-                                boolean notifyLeaseEvents, @Nullable NotificationHub hub) {
+                                boolean notifyLeaseEvents, @Nullable NotificationHub hub, int groupCommitInFlight) {
 }

@@ -30,11 +30,13 @@ import io.flowfabric.core.validation.InputRules;
 import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.Database;
+import io.flowfabric.postgres.sql.GroupCommit;
 import io.r2dbc.spi.Readable;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -129,6 +131,11 @@ final class PgExecutionOperations implements ExecutionOperations {
             ORDER BY lease_expires_at_ms, partition_key, execution_id
             LIMIT $5""";
 
+    /** Simple creates in one statement at most. */
+    private static final int MAX_GROUPED_CREATES = 64;
+    /** Input bytes in one grouped statement at most (they travel base64 in JSON); a larger input is created alone. */
+    private static final long MAX_GROUPED_INPUT_BYTES = 256 * 1024;
+
     private final ExecutionSettings settings;
     private final Database db;
     private final CreateStatement create;
@@ -141,6 +148,7 @@ final class PgExecutionOperations implements ExecutionOperations {
     private final String attemptsSql;
     private final String lanesSql;
     private final String expiredSql;
+    private final GroupCommit<ValidCreate, CreateResult> simpleCreates;
 
     PgExecutionOperations(ExecutionSettings settings) {
         this.settings = settings;
@@ -155,6 +163,9 @@ final class PgExecutionOperations implements ExecutionOperations {
         this.attemptsSql = settings.sql().render(ATTEMPTS);
         this.lanesSql = settings.sql().render(LANES);
         this.expiredSql = settings.sql().render(EXPIRED_LEASES);
+        this.simpleCreates = new GroupCommit<>(settings.groupCommitInFlight(), MAX_GROUPED_CREATES,
+                MAX_GROUPED_INPUT_BYTES, ValidCreate::id, c -> c.input().length, this::createSimple,
+                this::createSimple, this::createSimpleMany);
     }
 
     void dependencyStager(DependencyStager stager) {
@@ -166,11 +177,7 @@ final class PgExecutionOperations implements ExecutionOperations {
         return Mono.fromCallable(() -> ValidCreate.of(request, settings.maxInputBytes(), settings.instanceTagKey()))
                 .flatMap(valid -> {
                     if (create.simple(valid)) {
-                        // One autocommit statement; an id already taken falls back to reading the existing state.
-                        return db.<CreateResult>autocommitOne("create",
-                                        tx -> create.runSimple(tx, valid, settings.channels().ready(valid.lane())))
-                                .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("create",
-                                        tx -> create.duplicate(tx, valid))));
+                        return simpleCreates.submit(valid);
                     }
                     return db.inTransactionOne("create",
                                     tx -> create.run(tx, valid, lane -> tx.notifyOnCommit(settings.channels().ready(lane))))
@@ -181,6 +188,20 @@ final class PgExecutionOperations implements ExecutionOperations {
                                 }
                             });
                 });
+    }
+
+    /** A simple create on its own: one autocommit statement; a taken id falls back to reading the existing state. */
+    private Mono<CreateResult> createSimple(ValidCreate valid) {
+        return db.<CreateResult>autocommitOne("create",
+                        tx -> create.runSimple(tx, valid, settings.channels().ready(valid.lane())))
+                .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("create", tx -> create.duplicate(tx, valid))));
+    }
+
+    /** Simple creates sharing one statement (see {@link GroupCommit}): the executions it created, by id. */
+    private Mono<Map<ExecutionId, CreateResult>> createSimpleMany(List<ValidCreate> creates) {
+        return db.autocommit("create_batch", tx -> create.runSimpleMany(tx, creates, settings.channels()::ready)
+                        .flatMapIterable(Map::entrySet))
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue);
     }
 
     // ---------------------------------------------------------------- single-execution reads

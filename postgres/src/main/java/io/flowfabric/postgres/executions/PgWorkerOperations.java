@@ -25,10 +25,12 @@ import io.flowfabric.postgres.notify.Waiter;
 import io.flowfabric.postgres.sql.JsonText;
 import io.flowfabric.postgres.sql.Bind;
 import io.flowfabric.postgres.sql.Database;
+import io.flowfabric.postgres.sql.GroupCommit;
 import io.flowfabric.postgres.sql.Tx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -43,6 +45,10 @@ final class PgWorkerOperations implements WorkerOperations {
     private static final Duration MAX_DELAY = Duration.ofDays(30);
     private static final int MAX_BATCH = 100;
     private static final int MAX_LANES = 16;
+    /** Completes in one statement at most (the statement's arrays grow with it; 64 amortises the fixed cost). */
+    private static final int MAX_GROUPED_COMPLETES = 64;
+    /** Result bytes in one grouped statement at most; a larger result is completed alone. */
+    private static final long MAX_GROUPED_RESULT_BYTES = 1 << 20;
 
     private static final String RENEW = """
             WITH e AS (
@@ -85,6 +91,7 @@ final class PgWorkerOperations implements WorkerOperations {
     private final String renewSql;
     private final String progressSql;
     private final String edgeGroupSql;
+    private final GroupCommit<TerminalTransition.FencedResult, Completed> completions;
 
     PgWorkerOperations(ExecutionSettings settings, EngineMetrics metrics, LeaseFenceCheck fences,
                        TerminalTransition terminal, PauseTransition pause, RetryTransition retry) {
@@ -99,6 +106,10 @@ final class PgWorkerOperations implements WorkerOperations {
         this.renewSql = settings.sql().render(RENEW);
         this.progressSql = settings.sql().render(PROGRESS);
         this.edgeGroupSql = settings.sql().render(EDGE_GROUP);
+        this.completions = new GroupCommit<>(settings.groupCommitInFlight(), MAX_GROUPED_COMPLETES,
+                MAX_GROUPED_RESULT_BYTES, item -> item.fence().executionId(),
+                item -> item.result() == null ? 0 : item.result().length,
+                this::completeOne, this::classifyComplete, this::completeMany);
     }
 
     // ---------------------------------------------------------------- claiming
@@ -234,17 +245,35 @@ final class PgWorkerOperations implements WorkerOperations {
             if (enc != null) {
                 InputRules.encoding(enc);
             }
-            TerminalTransition.Terminal success = TerminalTransition.Terminal.success(result, enc);
-            // Hot path: fence check and transition in one autocommit statement. When the fence does not pass,
-            // nothing was written and the full check classifies the failure or recognises a replay.
-            return db.<io.flowfabric.core.state.PublicState>autocommitOne("complete", tx -> terminal.applyFenced(tx, f, success))
-                    .map(Completed::new)
-                    .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("complete",
-                            tx -> fences.check(tx, f, Set.of("completed"))
-                                    .flatMap(outcome -> outcome.isReplay()
-                                            ? Mono.just(new Completed(PublicState.COMPLETED))
-                                            : terminal.apply(tx, outcome.row(), success).map(Completed::new)))));
+            return completions.submit(new TerminalTransition.FencedResult(f, result, enc));
         });
+    }
+
+    /**
+     * One complete on its own. Hot path: fence check and transition in one autocommit statement. When the fence does
+     * not pass, nothing was written and the full check classifies the failure or recognises a replay.
+     */
+    private Mono<Completed> completeOne(TerminalTransition.FencedResult item) {
+        TerminalTransition.Terminal success = TerminalTransition.Terminal.success(item.result(), item.encoding());
+        return db.<PublicState>autocommitOne("complete", tx -> terminal.applyFenced(tx, item.fence(), success))
+                .map(Completed::new)
+                .switchIfEmpty(Mono.defer(() -> classifyComplete(item)));
+    }
+
+    /** The full fence check of a complete whose fenced statement wrote nothing: an error, a replay, or a late win. */
+    private Mono<Completed> classifyComplete(TerminalTransition.FencedResult item) {
+        TerminalTransition.Terminal success = TerminalTransition.Terminal.success(item.result(), item.encoding());
+        return db.inTransactionOne("complete", tx -> fences.check(tx, item.fence(), Set.of("completed"))
+                .flatMap(outcome -> outcome.isReplay()
+                        ? Mono.just(new Completed(PublicState.COMPLETED))
+                        : terminal.apply(tx, outcome.row(), success).map(Completed::new)));
+    }
+
+    /** Several completes in one statement (see {@link GroupCommit}): the executions it ended, by id. */
+    private Mono<Map<io.flowfabric.core.id.ExecutionId, Completed>> completeMany(List<TerminalTransition.FencedResult> items) {
+        TerminalTransition.Terminal success = TerminalTransition.Terminal.success(null, null);
+        return db.autocommit("complete_batch", tx -> terminal.applyFencedAll(tx, items, success))
+                .collectMap(TerminalTransition.Ended::id, ended -> new Completed(ended.state()));
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -66,7 +67,7 @@ public final class TerminalTransition {
 
     /**
      * Procedure T as one statement over the rows the {@code {rows}} part selects and locks into {@code o} (with each
-     * row's cancellation reason and lease fingerprint), and the {@code {result}} it returns. The old lease values come
+     * row's cancellation reason, lease fingerprint and result), and the {@code {result}} it returns. The old lease values come
      * from {@code o}: UPDATE ... RETURNING only sees new values. $16 is notified when a flow member ended (the
      * dispatcher's wake-up), the channels in $15 whenever a row ended.
      */
@@ -82,7 +83,7 @@ public final class TerminalTransition {
                 current_worker_id = NULL, current_worker_instance_id = NULL,
                 delay_until_ms = NULL, deadline_at_ms = NULL, attempt_deadline_at_ms = NULL,
                 reserved_until_ms = NULL, reserved_grant_id = NULL, current_suspension_id = NULL,
-                result_payload = $4, result_encoding = $5,
+                result_payload = o.result_payload, result_encoding = o.result_encoding,
                 cancelled_by = coalesce($6, x.cancelled_by),
                 cancellation_reason = coalesce(o.reason, x.cancellation_reason),
                 last_failure_message = coalesce($8, x.last_failure_message),
@@ -151,7 +152,7 @@ public final class TerminalTransition {
             o AS (
               SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
                      x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, $7::text AS reason,
-                     $14::text AS fingerprint
+                     $14::text AS fingerprint, $4::bytea AS result_payload, $5::text AS result_encoding
               FROM {s}.ff_exec_core x
               WHERE x.partition_key = $1 AND x.execution_id = $2 {fence}
               FOR NO KEY UPDATE
@@ -161,8 +162,14 @@ public final class TerminalTransition {
             SELECT e.public_state, e.flow_id IS NOT NULL AS flow_member, (SELECT count(*) FROM n) AS notified
             FROM e""";
 
+    /**
+     * The fence of 01 §6.3 on the row. "The execution is active" is not written out: a lease id is set exactly on
+     * active rows (CHECK ff_exec_core_active_lease_columns_check), so matching it says so. Written out, it would let
+     * the planner answer the lookup from a partial index over all active rows (lease expiry, worker leases), which it
+     * does when the statistics were taken while few executions were active, instead of the primary key.
+     */
     private static final String FENCE = """
-            AND x.lifecycle_phase = 'active' AND x.current_attempt_index = $17 AND x.lease_epoch = $18
+            AND x.current_attempt_index = $17 AND x.lease_epoch = $18
               AND x.current_lease_id = $19 AND x.lease_expires_at_ms > {s}.now_ms()""";
 
     /**
@@ -175,11 +182,40 @@ public final class TerminalTransition {
             ), o AS (
               SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
                      x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, r.reason,
-                     r.fingerprint
+                     r.fingerprint, $4::bytea AS result_payload, $5::text AS result_encoding
               FROM {s}.ff_exec_core x JOIN r ON x.execution_id = r.id
               WHERE x.partition_key = $1 AND x.lifecycle_phase <> 'terminal'
               FOR NO KEY UPDATE OF x
             )""";
+
+    /**
+     * The {@code o} of a batch of fenced completions, possibly on several partitions ($1, $2, $5, $14, $17..$21 are
+     * parallel arrays): each row passes its own fence ({@link #FENCE}, row by row) or is left out. The results travel as one bytea ($4) cut by
+     * offsets ($20) and lengths ($21, -1 for none), so no array-of-bytea codec is needed. Rows are locked in key order,
+     * the same order for every batch, so two batches cannot deadlock on each other.
+     */
+    private static final String FENCED_ROWS = """
+            r AS (
+              SELECT * FROM unnest($1::int[], $2::uuid[], $17::int[], $18::bigint[], $19::uuid[], $14::text[], $5::text[],
+                                   $20::int[], $21::int[])
+                  AS r(pk, id, attempt_index, epoch, lease, fingerprint, encoding, off, len)
+            ), o AS (
+              SELECT x.partition_key, x.execution_id, x.lease_epoch, x.current_lease_id, x.current_worker_id,
+                     x.current_worker_instance_id, x.lease_expires_at_ms, x.lease_granted_at_ms, $7::text AS reason,
+                     r.fingerprint,
+                     CASE WHEN r.len >= 0 THEN substring($4::bytea FROM r.off + 1 FOR r.len) END AS result_payload,
+                     nullif(r.encoding, '') AS result_encoding
+              FROM {s}.ff_exec_core x JOIN r ON x.partition_key = r.pk AND x.execution_id = r.id
+              WHERE x.current_attempt_index = r.attempt_index AND x.lease_epoch = r.epoch
+                AND x.current_lease_id = r.lease AND x.lease_expires_at_ms > {s}.now_ms()
+              ORDER BY x.partition_key, x.execution_id
+              FOR NO KEY UPDATE OF x
+            )""";
+
+    private static final String FENCED_RESULT = """
+            SELECT e.partition_key, e.execution_id, e.public_state, e.flow_id IS NOT NULL AS flow_member,
+                   (SELECT count(*) FROM n) AS notified
+            FROM e""";
 
     private static final String MANY_RESULT = """
             SELECT count(*) AS ended, bool_or(e.flow_id IS NOT NULL) AS flow_member,
@@ -193,6 +229,7 @@ public final class TerminalTransition {
     private final String lockedSql;
     private final String fencedSql;
     private final String manySql;
+    private final String fencedManySql;
     private final Channels channels;
     private final boolean notifyLease;
 
@@ -200,6 +237,7 @@ public final class TerminalTransition {
         this.lockedSql = template.render(statement(ONE_ROW.replace("{fence}", ""), ONE_RESULT));
         this.fencedSql = template.render(statement(ONE_ROW.replace("{fence}", FENCE), ONE_RESULT));
         this.manySql = template.render(statement(MANY_ROWS, MANY_RESULT));
+        this.fencedManySql = template.render(statement(FENCED_ROWS, FENCED_RESULT));
         this.channels = channels;
         this.notifyLease = notifyLease;
     }
@@ -219,6 +257,69 @@ public final class TerminalTransition {
     Mono<PublicState> applyFenced(Tx tx, LeaseFence fence, Terminal t) {
         return run(tx, fencedSql, fence.executionId(), fence.attemptIndex(), true, fence.leaseId().fingerprint(), t,
                 fence.attemptIndex(), fence.leaseEpoch(), fence.leaseId().uuid());
+    }
+
+    /** One completion of a batch: its fence, and the result (or none) and encoding the execution stores. */
+    record FencedResult(LeaseFence fence, byte @Nullable [] result, @Nullable String encoding) {
+    }
+
+    /** An execution a batch ended, and its public state now. */
+    record Ended(ExecutionId id, PublicState state) {
+    }
+
+    /**
+     * {@link #applyFenced} for a batch, in one statement: every row whose own fence passes gets {@code t} with its
+     * own result; the others are left untouched (the caller classifies them one by one). The fences must name
+     * distinct executions. Emits each execution that ended, in key order.
+     */
+    Flux<Ended> applyFencedAll(Tx tx, List<FencedResult> batch, Terminal t) {
+        int n = batch.size();
+        Integer[] partitions = new Integer[n];
+        java.util.UUID[] ids = new java.util.UUID[n];
+        Integer[] attempts = new Integer[n];
+        Long[] epochs = new Long[n];
+        java.util.UUID[] leases = new java.util.UUID[n];
+        String[] fingerprints = new String[n];
+        String[] encodings = new String[n];
+        Integer[] offsets = new Integer[n];
+        Integer[] lengths = new Integer[n];
+        java.io.ByteArrayOutputStream results = new java.io.ByteArrayOutputStream();
+        java.util.LinkedHashSet<String> notify = new java.util.LinkedHashSet<>();
+        notify.add(channels.completion());
+        if (notifyLease) {
+            notify.add(channels.lease());
+        }
+        for (int i = 0; i < n; i++) {
+            FencedResult item = batch.get(i);
+            LeaseFence f = item.fence();
+            partitions[i] = f.executionId().partition();
+            ids[i] = f.executionId().uuid();
+            attempts[i] = f.attemptIndex();
+            epochs[i] = f.leaseEpoch();
+            leases[i] = f.leaseId().uuid();
+            fingerprints[i] = f.leaseId().fingerprint();
+            encodings[i] = item.encoding() == null ? "" : item.encoding();
+            offsets[i] = results.size();
+            lengths[i] = item.result() == null ? -1 : item.result().length;
+            if (item.result() != null) {
+                results.writeBytes(item.result());
+            }
+            notify.add(channels.stream(f.executionId(), f.attemptIndex()));
+        }
+        Object[] params = bindings(tx, t, partitions, ids, new Bind(String.class), fingerprints, true, notify);
+        params[3] = ByteBuffer.wrap(results.toByteArray());
+        params[4] = encodings;
+        Object[] all = java.util.Arrays.copyOf(params, params.length + 5);
+        all[params.length] = attempts;
+        all[params.length + 1] = epochs;
+        all[params.length + 2] = leases;
+        all[params.length + 3] = offsets;
+        all[params.length + 4] = lengths;
+        return tx.query(fencedManySql, r -> {
+            noteFlowMember(tx, r);
+            return new Ended(ExecutionId.of(r.get("partition_key", Short.class), r.get("execution_id", java.util.UUID.class)),
+                    PublicState.fromLiteral(r.get("public_state", String.class)));
+        }, all);
     }
 
     /**
@@ -294,7 +395,7 @@ public final class TerminalTransition {
     }
 
     /** $1..$16 of {@link #SQL}: the row(s), the transition, the per-row reason(s) and fingerprint(s), the channels. */
-    private Object[] bindings(Tx tx, Terminal t, int partition, Object ids, Object reasons, Object fingerprints,
+    private Object[] bindings(Tx tx, Terminal t, Object partition, Object ids, Object reasons, Object fingerprints,
                               boolean leased, java.util.Collection<String> notify) {
         String attemptLifecycle = switch (t.outcome()) {
             case SUCCESS -> "ended_success";
