@@ -79,14 +79,24 @@ public final class SchemaManager {
     private final @Nullable String password;
     private final String schema;
     private final int physicalPartitions;
+    private final String changelog;
 
     private SchemaManager(String jdbcUrl, @Nullable String user, @Nullable String password, String schema,
-            int physicalPartitions) {
+            int physicalPartitions, String changelog) {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
         this.schema = schema;
         this.physicalPartitions = physicalPartitions;
+        this.changelog = changelog;
+    }
+
+    /**
+     * This manager with another master changelog on the class path: for tests that install an older schema version
+     * (a changelog including only that version's files) and then upgrade it with the real one.
+     */
+    SchemaManager withChangelog(String classpathChangelog) {
+        return new SchemaManager(jdbcUrl, user, password, schema, physicalPartitions, classpathChangelog);
     }
 
     /**
@@ -116,7 +126,7 @@ public final class SchemaManager {
             throw new IllegalArgumentException("physical partitions must be 1, 2, 4, 8, 16 or 32, got "
                     + physicalPartitions);
         }
-        return new SchemaManager(jdbcUrl, user, password, schema, physicalPartitions);
+        return new SchemaManager(jdbcUrl, user, password, schema, physicalPartitions, CHANGELOG);
     }
 
     /**
@@ -361,7 +371,7 @@ public final class SchemaManager {
                 ClassLoaderResourceAccessor changelogs =
                         new ClassLoaderResourceAccessor(SchemaManager.class.getClassLoader());
                 try {
-                    Liquibase liquibase = new Liquibase(CHANGELOG, changelogs, db);
+                    Liquibase liquibase = new Liquibase(changelog, changelogs, db);
                     liquibase.setChangeLogParameter("ff_schema", schema);
                     liquibase.setChangeLogParameter("ff_physical_partitions", Integer.toString(physicalPartitions));
                     // The update summary goes to the (SLF4J) log, never to System.out.
