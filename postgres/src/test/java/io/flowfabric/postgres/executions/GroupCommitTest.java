@@ -31,6 +31,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -46,10 +47,12 @@ class GroupCommitTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private PostgresEngine engine;
     private TestDatabase db;
+    private TestClock clock;
 
     @BeforeAll
     void start(TestDatabase db, TestClock clock) {
         this.db = db;
+        this.clock = clock;
         engine = EngineFixture.start(db, clock, b -> b.meterRegistry(registry));
     }
 
@@ -242,5 +245,103 @@ class GroupCommitTest {
         assertThat(outcomes).filteredOn(o -> o instanceof CreateResult.Created).hasSize(120);
         assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_exec_core WHERE lane_id = ?", lane))
                 .as("the taken id's execution and the 120 created").isEqualTo(121);
+    }
+
+    @Test
+    @DisplayName("[FAULT] pooled connections killed during bursts of grouped creates and completes: nothing lost, nothing doubled, each call ends once")
+    void killedConnectionsDuringGroupedBursts() {
+        String app = "grouped-fault-" + Long.toHexString(System.nanoTime());
+        String lane = lane("grouped-fault");
+        try (PostgresEngine victim = EngineFixture.start(db, clock, b -> b.applicationName(app).poolSize(2, 16))) {
+            EngineFixture.create(victim, lane);
+            // Creates: each call ends as Created, as a Duplicate of its own id (its group committed but the reply
+            // was lost, and the lone re-run found the row), or with a retryable error (nothing was written).
+            List<ExecutionId> ids = new ArrayList<>();
+            List<Mono<Object>> creates = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                ExecutionId id = ExecutionId.standalone();
+                ids.add(id);
+                creates.add(victim.executions().createExecution(CreateExecution.builder(lane).executionId(id).build())
+                        .<Object>map(r -> r).onErrorResume(e -> Mono.just(e)));
+            }
+            List<Object> created = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger killed = new java.util.concurrent.atomic.AtomicInteger();
+            try (Killer k = new Killer(app, killed)) {
+                Flux.merge(Flux.fromIterable(creates), 400).doOnNext(created::add).blockLast(TIMEOUT);
+            }
+            assertThat(created).hasSize(2000);
+            LoggerFactory.getLogger(GroupCommitTest.class).info("creates under kills: {} backends killed, {} created, "
+                    + "{} duplicates of their own id, {} retryable errors", killed.get(),
+                    created.stream().filter(o -> o instanceof CreateResult.Created).count(),
+                    created.stream().filter(o -> o instanceof CreateResult.Duplicate).count(),
+                    created.stream().filter(o -> !(o instanceof CreateResult)).count());
+            assertThat(killed.get()).as("pooled backends terminated during the creates").isPositive();
+            long stored = db.queryLong("SELECT count(*) FROM flowfabric.ff_exec_core WHERE lane_id = ?", lane) - 1;
+            long reported = created.stream().filter(o -> o instanceof CreateResult).count();
+            assertThat(created).filteredOn(o -> !(o instanceof CreateResult))
+                    .allSatisfy(e -> assertThat(((io.flowfabric.core.error.FlowFabricException) e).retryable())
+                            .as("%s", e).isTrue());
+            assertThat(created).filteredOn(o -> o instanceof CreateResult.Duplicate)
+                    .allSatisfy(d -> assertThat(ids).contains(((CreateResult.Duplicate) d).executionId()));
+            assertThat(stored).as("rows written = calls that reported a result").isEqualTo(reported);
+
+            // Completes: every claimed execution ends with exactly one completion event, whatever the calls saw.
+            List<ClaimedExecution> claimed = new ArrayList<>();
+            List<ClaimedExecution> batch;
+            do {
+                // The pool may still hold connections killed above; each fails once, retryably, and is dropped.
+                batch = victim.workers().claimBatch(claimRequest(lane, "fault"), 100).collectList()
+                        .retry(20).block(TIMEOUT);
+                claimed.addAll(batch);
+            } while (!batch.isEmpty());
+            List<Object> completed = new ArrayList<>();
+            int killedBefore = killed.get();
+            try (Killer k = new Killer(app, killed)) {
+                Flux.fromIterable(claimed)
+                        .flatMap(c -> victim.workers().complete(c.fence(), null, null)
+                                // A lost reply is retried by the caller, as a worker would: a replay returns the
+                                // first outcome.
+                                .retry(20).<Object>map(r -> r).onErrorResume(e -> Mono.just(e)), 400)
+                        .doOnNext(completed::add).blockLast(TIMEOUT);
+            }
+            assertThat(killed.get() - killedBefore).as("pooled backends terminated during the completes").isPositive();
+            assertThat(completed).hasSize(claimed.size()).allMatch(o -> o instanceof Completed);
+            for (ClaimedExecution c : claimed) {
+                assertThat(db.queryLong("SELECT count(*) FROM flowfabric.ff_completion_event"
+                        + " WHERE partition_key = ? AND execution_id = ?", c.executionId().partition(),
+                        c.executionId().uuid())).as("completion events of %s", c.executionId()).isEqualTo(1);
+            }
+        }
+    }
+
+    /** Terminates the engine's pooled backends every few milliseconds, from its own thread, until closed. */
+    private final class Killer implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        Killer(String app, java.util.concurrent.atomic.AtomicInteger killed) {
+            thread = new Thread(() -> {
+                while (running) {
+                    killed.addAndGet(db.terminateBackends(app));
+                    try {
+                        Thread.sleep(15);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "grouped-fault-killer");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
