@@ -98,7 +98,7 @@ final class CompletionsScenario implements BenchScenario {
                 BenchOption.value("step-seconds", "3", "length of each step"),
                 BenchOption.value("step-producer", "sql", "steps: sql (INSERT events + NOTIFY, batched per tick) "
                         + "or engine (the main producer)"),
-                BenchOption.value("warmup-seconds", "2", "warm-up at the main rate, not counted"),
+                BenchOption.value("warmup-seconds", "15", "warm-up at the main rate, not counted (JIT compilation on 2 CPUs lasts over 10 s)"),
                 BenchOption.value("inflight", "32", "most producer calls in flight at once (engine pool 8..inflight+8)"),
                 BenchOption.optional("url", "r2dbc-url", "use this database instead of the testing module's"));
     }
