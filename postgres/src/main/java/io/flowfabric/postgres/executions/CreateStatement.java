@@ -17,11 +17,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -283,13 +283,12 @@ final class CreateStatement {
     }
 
     /**
-     * Many simple creates in one statement (group commit). Emits a {@code Created} for each execution it inserted, by
-     * id; the others (a failed check or a taken id) are not in the map and must run {@link #runSimple} alone.
+     * Many simple creates in one statement (group commit). Emits a {@code Created} for each execution it inserted; the
+     * others (a failed check or a taken id) are not emitted and must run {@link #runSimple} alone.
      *
      * @param readyChannel the ready channel of a lane
      */
-    Mono<Map<ExecutionId, CreateResult>> runSimpleMany(Tx tx, List<ValidCreate> creates,
-                                                      Function<String, String> readyChannel) {
+    Flux<CreateResult.Created> runSimpleMany(Tx tx, List<ValidCreate> creates, Function<String, String> readyChannel) {
         ArrayNode rows = JsonText.MAPPER.createArrayNode();
         Set<String> channels = new java.util.LinkedHashSet<>();
         for (ValidCreate c : creates) {
@@ -320,8 +319,7 @@ final class CreateStatement {
         return tx.query(insertMany, r -> new CreateResult.Created(
                                 ExecutionId.of(r.get("partition_key", Short.class), r.get("execution_id", UUID.class)),
                                 PublicState.fromLiteral(r.get("public_state", String.class))),
-                        rows.toString(), MAX_AHEAD_MS)
-                .collectMap(CreateResult.Created::executionId, created -> (CreateResult) created);
+                        rows.toString(), MAX_AHEAD_MS);
     }
 
     /** The state of an execution whose id was already taken (a {@code Duplicate}). */

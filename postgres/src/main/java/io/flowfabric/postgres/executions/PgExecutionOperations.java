@@ -199,9 +199,8 @@ final class PgExecutionOperations implements ExecutionOperations {
 
     /** Simple creates sharing one statement (see {@link GroupCommit}): the executions it created, by id. */
     private Mono<Map<ExecutionId, CreateResult>> createSimpleMany(List<ValidCreate> creates) {
-        return db.autocommit("create_batch", tx -> create.runSimpleMany(tx, creates, settings.channels()::ready)
-                        .flatMapIterable(Map::entrySet))
-                .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+        return db.autocommit("create_batch", tx -> create.runSimpleMany(tx, creates, settings.channels()::ready))
+                .collectMap(CreateResult.Created::executionId, created -> (CreateResult) created);
     }
 
     // ---------------------------------------------------------------- single-execution reads

@@ -249,24 +249,42 @@ final class PgWorkerOperations implements WorkerOperations {
         });
     }
 
-    /**
-     * One complete on its own. Hot path: fence check and transition in one autocommit statement. When the fence does
-     * not pass, nothing was written and the full check classifies the failure or recognises a replay.
-     */
+    /** One complete on its own (see {@link #endFenced}). */
     private Mono<Completed> completeOne(TerminalTransition.FencedResult item) {
-        TerminalTransition.Terminal success = TerminalTransition.Terminal.success(item.result(), item.encoding());
-        return db.<PublicState>autocommitOne("complete", tx -> terminal.applyFenced(tx, item.fence(), success))
-                .map(Completed::new)
-                .switchIfEmpty(Mono.defer(() -> classifyComplete(item)));
+        return endFenced("complete", item.fence(), success(item), "completed", PublicState.COMPLETED)
+                .map(Completed::new);
     }
 
-    /** The full fence check of a complete whose fenced statement wrote nothing: an error, a replay, or a late win. */
+    /** A complete whose fence did not pass in a grouped statement: the full check of {@link #endClassified}. */
     private Mono<Completed> classifyComplete(TerminalTransition.FencedResult item) {
-        TerminalTransition.Terminal success = TerminalTransition.Terminal.success(item.result(), item.encoding());
-        return db.inTransactionOne("complete", tx -> fences.check(tx, item.fence(), Set.of("completed"))
+        return endClassified("complete", item.fence(), success(item), "completed", PublicState.COMPLETED)
+                .map(Completed::new);
+    }
+
+    private static TerminalTransition.Terminal success(TerminalTransition.FencedResult item) {
+        return TerminalTransition.Terminal.success(item.result(), item.encoding());
+    }
+
+    /**
+     * A lease holder's terminal transition (complete, cancel). Hot path: fence check and transition in one autocommit
+     * statement. When the fence does not pass, nothing was written and {@link #endClassified} decides.
+     */
+    private Mono<PublicState> endFenced(String unit, LeaseFence fence, TerminalTransition.Terminal t,
+                                        String endReason, PublicState replayState) {
+        return db.<PublicState>autocommitOne(unit, tx -> terminal.applyFenced(tx, fence, t))
+                .switchIfEmpty(Mono.defer(() -> endClassified(unit, fence, t, endReason, replayState)));
+    }
+
+    /**
+     * The full fence check of a terminal transition whose fenced statement wrote nothing: an error, a replay of the
+     * same lease's earlier {@code endReason} (emits {@code replayState}), or the transition after all.
+     */
+    private Mono<PublicState> endClassified(String unit, LeaseFence fence, TerminalTransition.Terminal t,
+                                            String endReason, PublicState replayState) {
+        return db.inTransactionOne(unit, tx -> fences.check(tx, fence, Set.of(endReason))
                 .flatMap(outcome -> outcome.isReplay()
-                        ? Mono.just(new Completed(PublicState.COMPLETED))
-                        : terminal.apply(tx, outcome.row(), success).map(Completed::new)));
+                        ? Mono.just(replayState)
+                        : terminal.apply(tx, outcome.row(), t)));
     }
 
     /** Several completes in one statement (see {@link GroupCommit}): the executions it ended, by id. */
@@ -345,13 +363,7 @@ final class PgWorkerOperations implements WorkerOperations {
             }
             TerminalTransition.Terminal cancelled = TerminalTransition.Terminal.cancelled("lease_holder", reason,
                     LeaseEventType.RELEASED);
-            return db.<io.flowfabric.core.state.PublicState>autocommitOne("cancel", tx -> terminal.applyFenced(tx, f, cancelled))
-                    .map(Cancelled::new)
-                    .switchIfEmpty(Mono.defer(() -> db.inTransactionOne("cancel",
-                            tx -> fences.check(tx, f, Set.of("cancelled"))
-                                    .flatMap(outcome -> outcome.isReplay()
-                                            ? Mono.just(new Cancelled(PublicState.CANCELLED))
-                                            : terminal.apply(tx, outcome.row(), cancelled).map(Cancelled::new)))));
+            return endFenced("cancel", f, cancelled, "cancelled", PublicState.CANCELLED).map(Cancelled::new);
         });
     }
 

@@ -12,7 +12,6 @@ import io.flowfabric.postgres.sql.Channels;
 import io.flowfabric.postgres.sql.SqlTemplate;
 import io.flowfabric.postgres.sql.Tx;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -285,10 +284,6 @@ public final class TerminalTransition {
         Integer[] lengths = new Integer[n];
         java.io.ByteArrayOutputStream results = new java.io.ByteArrayOutputStream();
         java.util.LinkedHashSet<String> notify = new java.util.LinkedHashSet<>();
-        notify.add(channels.completion());
-        if (notifyLease) {
-            notify.add(channels.lease());
-        }
         for (int i = 0; i < n; i++) {
             FencedResult item = batch.get(i);
             LeaseFence f = item.fence();
@@ -304,7 +299,7 @@ public final class TerminalTransition {
             if (item.result() != null) {
                 results.writeBytes(item.result());
             }
-            notify.add(channels.stream(f.executionId(), f.attemptIndex()));
+            addChannels(notify, f.executionId(), true, f.attemptIndex());
         }
         Object[] params = bindings(tx, t, partitions, ids, new Bind(String.class), fingerprints, true, notify);
         params[3] = ByteBuffer.wrap(results.toByteArray());
@@ -343,7 +338,6 @@ public final class TerminalTransition {
         String[] why = new String[open.size()];
         String[] fingerprints = new String[open.size()];
         java.util.LinkedHashSet<String> notify = new java.util.LinkedHashSet<>();
-        notify.add(channels.completion());
         for (int i = 0; i < open.size(); i++) {
             ExecRow row = open.get(i);
             if (row.id().partition() != partition) {
@@ -352,12 +346,7 @@ public final class TerminalTransition {
             ids[i] = row.id().uuid();
             why[i] = reasons.apply(row);
             fingerprints[i] = row.leased() ? new LeaseId(row.leaseId()).fingerprint() : null;
-            if (row.leased() && notifyLease) {
-                notify.add(channels.lease());
-            }
-            if (row.currentAttemptIndex() != null) {
-                notify.add(channels.stream(row.id(), row.currentAttemptIndex()));
-            }
+            addChannels(notify, row.id(), row.leased(), row.currentAttemptIndex());
         }
         return tx.queryOne(manySql, r -> {
                     noteFlowMember(tx, r);
@@ -367,15 +356,8 @@ public final class TerminalTransition {
 
     private Mono<PublicState> run(Tx tx, String sql, ExecutionId id, @Nullable Integer attemptIndex, boolean leased,
                                   Object fingerprint, Terminal t, Object... fence) {
-        List<String> notify = new ArrayList<>(3);
-        notify.add(channels.completion());
-        if (leased && notifyLease) {
-            notify.add(channels.lease());
-        }
-        if (attemptIndex != null) {
-            // The attempt's stream is closed now; its followers must wake to see the closed marker (05 §7).
-            notify.add(channels.stream(id, attemptIndex));
-        }
+        java.util.Set<String> notify = new java.util.LinkedHashSet<>(4);
+        addChannels(notify, id, leased, attemptIndex);
         Object[] params = bindings(tx, t, id.partition(), id.uuid(), Bind.nullable(t.cancellationReason(), String.class),
                 fingerprint, leased, notify);
         Object[] all = new Object[params.length + fence.length];
@@ -385,6 +367,21 @@ public final class TerminalTransition {
             noteFlowMember(tx, r);
             return PublicState.fromLiteral(r.get("public_state", String.class));
         }, all);
+    }
+
+    /**
+     * The channels an execution's end wakes: completions always, the lease channel when it held a lease (and lease
+     * events notify), and its attempt's stream, now closed, whose followers must wake to see the marker (05 §7).
+     */
+    private void addChannels(java.util.Set<String> notify, ExecutionId id, boolean leased,
+                             @Nullable Integer attemptIndex) {
+        notify.add(channels.completion());
+        if (leased && notifyLease) {
+            notify.add(channels.lease());
+        }
+        if (attemptIndex != null) {
+            notify.add(channels.stream(id, attemptIndex));
+        }
     }
 
     /** The statement notified $16 when a flow member ended; the local commit feed then wakes this node's dispatcher. */
