@@ -32,7 +32,10 @@ import reactor.util.retry.Retry;
  *
  * <p>The loop: arm the family's channel, then repeatedly read a batch and emit it; after a full batch read again at
  * once, otherwise park (no connection held) until a wake or the poll interval. The next read starts only once the
- * previous batch was fully delivered to the subscriber, so a subscriber holds at most one batch.
+ * previous batch was fully delivered to the subscriber, so a subscriber holds at most one batch. Subscribers of the
+ * family at the same position with the same filters share a read that is in flight, provided it was issued after the
+ * wake they act on: the caught-up subscribers a notification wakes cost one statement together, while a subscriber
+ * that fell behind reads on its own and slows nobody.
  *
  * <p>Gauges per family: {@code flowfabric.subscription.lag}, the largest over open subscriptions of the age (database
  * clock) of the newest event their last read returned, 0 for a read that returned none (caught up); and
@@ -84,6 +87,8 @@ final class OutboxSubscription<T> {
     private final java.util.concurrent.atomic.AtomicLong heldBack = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong heldBackSinceNanos = new java.util.concurrent.atomic.AtomicLong();
     private static final long HELD_BACK_WARNING_NANOS = Duration.ofSeconds(30).toNanos();
+    /** Reads in flight by batch size and filters, for subscribers to join (see {@link #rows}); guarded by itself. */
+    private final java.util.Map<ReadGroup, List<SharedRead<T>>> reads = new java.util.HashMap<>();
     /** The positions of this family's open subscriptions, for the lag and buffered gauges. */
     private final java.util.Set<Position> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -143,6 +148,7 @@ final class OutboxSubscription<T> {
         long event;
         boolean gap;
         boolean lastFull = true;
+        boolean started;
         /** Age of the newest event of the last read (0 when it returned none), on the database clock. */
         volatile long lagMs;
         /** Events of the last read not yet emitted downstream. */
@@ -189,8 +195,20 @@ final class OutboxSubscription<T> {
     private Flux<T> loop(SubscribeRequest request, Waiter waiter, Position position) {
         Duration poll = request.pollInterval();
         return Flux.defer(() -> {
-                    Mono<Boolean> pause = position.lastFull ? Mono.just(Boolean.TRUE) : waiter.await(poll);
-                    return pause.then(readBatch(request, position)).flatMapIterable(batch -> batch);
+                    // notBefore: the earliest issue time of a read this one may share (see SharedRead). The first
+                    // read and a read after a silent poll interval issue their own; otherwise any read of the same
+                    // rows issued after the latest wake sees every commit this subscriber was woken for.
+                    Mono<Long> pause;
+                    if (!position.started) {
+                        position.started = true;
+                        pause = Mono.fromCallable(System::nanoTime);
+                    } else if (position.lastFull) {
+                        pause = Mono.fromCallable(waiter::latestWakeNanos);
+                    } else {
+                        pause = waiter.await(poll).map(woken -> woken ? waiter.latestWakeNanos() : System.nanoTime());
+                    }
+                    return pause.flatMap(notBefore -> readBatch(request, position, notBefore))
+                            .flatMapIterable(batch -> batch);
                 })
                 // flatMapIterable emits a batch only on demand: what is read but not yet emitted is buffered.
                 .doOnNext(event -> position.buffered.decrementAndGet())
@@ -201,20 +219,79 @@ final class OutboxSubscription<T> {
                 .doFinally(signal -> open.remove(position));
     }
 
-    private Mono<List<T>> readBatch(SubscribeRequest request, Position position) {
+    private Mono<List<T>> readBatch(SubscribeRequest request, Position position, long notBefore) {
+        return Mono.defer(() -> rows(request, position, notBefore))
+                .map(batch -> advance(position, batch))
+                .doOnNext(events -> {
+                    if (!events.isEmpty()) {
+                        metrics.subscriptionEvents(family.name(), events.size());
+                    }
+                })
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
+                        .filter(e -> {
+                            FlowFabricException f = SqlErrors.map(e);
+                            if (f.retryable()) {
+                                LOG.debug("{} subscription read failed, retrying: {}", family.name(), f.toString());
+                            }
+                            return f.retryable();
+                        }));
+    }
+
+    /**
+     * The rows after {@code position}. Joins a read in flight with the same batch size and filters that started at or
+     * before {@code position} and was issued at or after {@code notBefore}, or issues one from {@code position}.
+     * Subscribers woken by one notification (every caught-up subscriber) thus cost one statement, not one each; a
+     * subscriber behind every read in flight issues its own. A read that must flag a gap is never shared: the flag
+     * belongs to its subscriber.
+     */
+    private Mono<Batch<T>> rows(SubscribeRequest request, Position position, long notBefore) {
+        List<Object> filters = family.binds().apply(request);
+        if (position.gap) {
+            return query(position.tx, position.event, request.batchSize(), filters, true);
+        }
+        ReadGroup group = ReadGroup.of(request, filters);
+        SharedRead<T> read = null;
+        synchronized (reads) {
+            List<SharedRead<T>> inFlight = reads.computeIfAbsent(group, g -> new ArrayList<>(2));
+            for (SharedRead<T> candidate : inFlight) {
+                if (candidate.issuedSince(notBefore) && !position.before(candidate.fromTx, candidate.fromEvent)) {
+                    read = candidate;
+                    break;
+                }
+            }
+            if (read == null) {
+                read = new SharedRead<>(this, group, position.tx, position.event);
+                inFlight.add(read);
+            }
+        }
+        return read.rows;
+    }
+
+    private void ended(ReadGroup group, SharedRead<T> read) {
+        synchronized (reads) {
+            List<SharedRead<T>> inFlight = reads.get(group);
+            if (inFlight != null && inFlight.remove(read) && inFlight.isEmpty()) {
+                reads.remove(group);
+            }
+        }
+    }
+
+    /**
+     * One statement: the rows after (tx, event) below its snapshot's horizon, mapped. The driver's row is valid only
+     * inside the mapping callback: map there. With {@code gap}, the first event carries the gap flag.
+     */
+    private Mono<Batch<T>> query(long tx, long event, int batchSize, List<Object> filters, boolean gap) {
         return Mono.defer(() -> {
-            List<Object> params = new ArrayList<>();
-            params.add(Long.toUnsignedString(position.tx));
-            params.add(position.event);
-            params.add(request.batchSize());
-            params.addAll(family.binds().apply(request));
+            List<Object> params = new ArrayList<>(3 + filters.size());
+            params.add(Long.toUnsignedString(tx));
+            params.add(event);
+            params.add(batchSize);
+            params.addAll(filters);
             Object[] binds = params.toArray();
-            // The driver's row is valid only inside the mapping callback: map there. The gap flag goes to the
-            // first event of the first successful read after starting at the watermark.
-            boolean[] gapPending = {position.gap};
+            boolean[] gapPending = {gap};
             long started = System.nanoTime();
             // One statement, one snapshot: no BEGIN/COMMIT round trips on the read that every wake-up runs.
-            return db.autocommit("subscription_read_" + family.name(), tx -> tx.query(readSql, row -> {
+            return db.autocommit("subscription_read_" + family.name(), t -> t.query(readSql, row -> {
                         long horizon = Long.parseLong(row.get("ff_horizon", String.class));
                         noteHeldBack(row.get("ff_held_back", Long.class));
                         String txText = row.get("ff_tx_id", String.class);
@@ -224,33 +301,76 @@ final class OutboxSubscription<T> {
                         }
                         long txId = Long.parseLong(txText);
                         long eventId = row.get("ff_event_id", Long.class);
-                        boolean gap = gapPending[0];
+                        boolean flagged = gapPending[0];
                         gapPending[0] = false;
                         return new Row<>(horizon, nowMs, row.get("ff_occurred_at_ms", Long.class), txId, eventId,
-                                family.mapper().map(row, new EventCursor(txId, eventId), gap));
+                                family.mapper().map(row, new EventCursor(txId, eventId), flagged));
                     }, binds))
                     .collectList()
-                    .map(rows -> advance(request, position, rows))
-                    .doOnNext(events -> {
-                        metrics.subscriptionRead(family.name(), "ok", System.nanoTime() - started);
-                        if (!events.isEmpty()) {
-                            metrics.subscriptionEvents(family.name(), events.size());
-                        }
-                    })
+                    .map(rows -> new Batch<>(rows, rows.size() >= batchSize && rows.get(0).event != null))
+                    .doOnNext(rows -> metrics.subscriptionRead(family.name(), "ok", System.nanoTime() - started))
                     .doOnError(e -> {
                         String kind = SqlErrors.map(e).getClass().getSimpleName().replace("Exception", "")
                                 .toLowerCase(java.util.Locale.ROOT);
                         metrics.subscriptionRead(family.name(), kind, System.nanoTime() - started);
                         metrics.subscriptionError(family.name(), kind);
                     });
-        }).retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
-                .filter(e -> {
-                    FlowFabricException f = SqlErrors.map(e);
-                    if (f.retryable()) {
-                        LOG.debug("{} subscription read failed, retrying: {}", family.name(), f.toString());
-                    }
-                    return f.retryable();
-                }));
+        });
+    }
+
+    /**
+     * Reads that return the same rows from the same start: the request's batch size and filters (compared as the
+     * request states them: the bound values include arrays, which compare by identity), with the values to bind.
+     */
+    private record ReadGroup(int batchSize, SubscribeRequest filterKey, List<Object> filters) {
+
+        static ReadGroup of(SubscribeRequest request, List<Object> filters) {
+            SubscribeRequest key = new SubscribeRequest(null, request.namespace(), request.instanceTag(),
+                    request.executionId(), request.flowId(), request.outcomes(), request.leaseTypes(),
+                    request.batchSize(), SubscribeRequest.DEFAULT_POLL, false);
+            return new ReadGroup(request.batchSize(), key, filters);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ReadGroup other && other.filterKey.equals(filterKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return filterKey.hashCode();
+        }
+    }
+
+    /** What one statement returned; {@code full} when it hit the batch limit (more rows may follow its last). */
+    private record Batch<T>(List<Row<T>> rows, boolean full) {
+    }
+
+    /**
+     * A read in flight from (fromTx, fromEvent), shared by the subscribers that join it before it ends. It runs to
+     * its end even when every joiner has cancelled (one short statement; its connection returns to the pool then),
+     * and leaves the table of reads as it ends, before its joiners see the result, so a retry after a failure issues
+     * a fresh statement. Rows and events are immutable; each joiner advances only its own position over them.
+     */
+    private static final class SharedRead<T> {
+        /** When it was created, just before its statement is sent: its snapshot is at least this late. */
+        final long issuedNanos = System.nanoTime();
+        final long fromTx;
+        final long fromEvent;
+        final Mono<Batch<T>> rows;
+
+        SharedRead(OutboxSubscription<T> owner, ReadGroup group, long fromTx, long fromEvent) {
+            this.fromTx = fromTx;
+            this.fromEvent = fromEvent;
+            this.rows = owner.query(fromTx, fromEvent, group.batchSize(), group.filters(), false)
+                    .doOnTerminate(() -> owner.ended(group, this))
+                    .cache();
+        }
+
+        /** Issued at or after {@code notBefore} ({@link Long#MIN_VALUE}: no constraint). */
+        boolean issuedSince(long notBefore) {
+            return notBefore == Long.MIN_VALUE || issuedNanos - notBefore >= 0;
+        }
     }
 
     private void noteHeldBack(Long count) {
@@ -269,13 +389,18 @@ final class OutboxSubscription<T> {
         }
     }
 
-    private List<T> advance(SubscribeRequest request, Position position, List<Row<T>> rows) {
-        List<T> events = new ArrayList<>(rows.size());
+    /**
+     * Moves {@code position} over a read's rows, taking those after it (a shared read may have started earlier). A
+     * read that was not full saw every row below its horizon, so the position then moves up to the horizon, past
+     * rows the filters excluded; after a full read the next read follows at once.
+     */
+    private List<T> advance(Position position, Batch<T> batch) {
+        List<T> events = new ArrayList<>(batch.rows().size());
         long horizon = 0;
         long lagMs = 0;
-        for (Row<T> row : rows) {
+        for (Row<T> row : batch.rows()) {
             horizon = row.horizon;
-            if (row.event != null) {
+            if (row.event != null && position.before(row.txId, row.eventId)) {
                 lagMs = Math.max(0, row.nowMs - row.occurredAtMs);
                 events.add(row.event);
                 position.tx = row.txId;
@@ -285,8 +410,8 @@ final class OutboxSubscription<T> {
         }
         position.lagMs = lagMs;
         position.buffered.addAndGet(events.size());
-        position.lastFull = events.size() >= request.batchSize();
-        if (!position.lastFull && position.before(horizon, 0)) {
+        position.lastFull = batch.full();
+        if (!batch.full() && position.before(horizon, 0)) {
             // Every row below the horizon has been seen (matching or not): skip past the ones the filters excluded.
             position.tx = horizon;
             position.event = 0;

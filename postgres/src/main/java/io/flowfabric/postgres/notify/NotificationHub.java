@@ -84,6 +84,8 @@ public final class NotificationHub {
         final List<Sinks.One<Void>> waitingForArm = new ArrayList<>();
         int refs;
         boolean armed;
+        /** {@link System#nanoTime()} of the latest notification or reconnect routed here; 0 before any. */
+        volatile long lastWakeNanos;
 
         Channel(String name) {
             this.name = name;
@@ -148,6 +150,21 @@ public final class NotificationHub {
                     .onBackpressureLatest()
                     .doFinally(signal -> release(registered));
         });
+    }
+
+    /**
+     * When the latest wake ({@link Wake#NOTIFIED} or {@link Wake#RECONNECTED}) arrived on {@code channel}, as
+     * {@link System#nanoTime()}, stamped before any waiter is woken; {@link Long#MIN_VALUE} when none arrived or
+     * nobody listens on it. A read issued at or after this time sees every commit whose wake has arrived: waiters
+     * woken by the same notification can share one read (see {@link Waiter#latestWakeNanos()}).
+     */
+    public long lastWakeNanos(String channel) {
+        Channel ch;
+        synchronized (lock) {
+            ch = channels.get(channel);
+        }
+        long at = ch == null ? 0 : ch.lastWakeNanos;
+        return at == 0 ? Long.MIN_VALUE : at;
     }
 
     private void release(Channel ch) {
@@ -282,7 +299,11 @@ public final class NotificationHub {
             reconnects.incrementAndGet();
             metrics.reconnected();
             LOG.info("notification listener reconnected; waking {} channel(s) for a catch-up read", toWake.size());
-            toWake.forEach(ch -> ch.wakes.tryEmitNext(Wake.RECONNECTED));
+            long now = System.nanoTime();
+            toWake.forEach(ch -> {
+                ch.lastWakeNanos = now;
+                ch.wakes.tryEmitNext(Wake.RECONNECTED);
+            });
         }
     }
 
@@ -293,6 +314,7 @@ public final class NotificationHub {
         }
         metrics.notification(n.getName());
         if (ch != null) {
+            ch.lastWakeNanos = System.nanoTime();
             ch.wakes.tryEmitNext(Wake.NOTIFIED);
         }
     }

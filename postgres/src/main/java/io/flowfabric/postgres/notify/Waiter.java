@@ -21,11 +21,15 @@ public final class Waiter implements Disposable {
 
     private final Object lock = new Object();
     private final Disposable subscription;
+    private final @Nullable NotificationHub hub;
+    private final List<String> channels;
     private boolean pending;
     private Sinks.@Nullable One<Boolean> parked;
 
-    private Waiter(Flux<Wake> wakes, Sinks.One<Waiter> armed, int channelCount) {
-        AtomicInteger unarmed = new AtomicInteger(channelCount);
+    private Waiter(@Nullable NotificationHub hub, List<String> channels, Flux<Wake> wakes, Sinks.One<Waiter> armed) {
+        this.hub = hub;
+        this.channels = List.copyOf(channels);
+        AtomicInteger unarmed = new AtomicInteger(Math.max(1, channels.size()));
         this.subscription = wakes.subscribe(wake -> {
             if (wake == Wake.ARMED) {
                 if (unarmed.decrementAndGet() == 0) {
@@ -50,10 +54,10 @@ public final class Waiter implements Disposable {
         return Mono.defer(() -> {
             Sinks.One<Waiter> armed = Sinks.one();
             if (hub == null || channels.isEmpty()) {
-                return Mono.just(new Waiter(Flux.never(), armed, 1));
+                return Mono.just(new Waiter(null, List.of(), Flux.never(), armed));
             }
             Flux<Wake> wakes = Flux.merge(channels.stream().map(hub::listen).toList());
-            Waiter waiter = new Waiter(wakes, armed, channels.size());
+            Waiter waiter = new Waiter(hub, channels, wakes, armed);
             // A stopped hub completes the registrations without arming them: treat that as armed (poll only).
             return armed.asMono().or(Mono.delay(Duration.ofSeconds(5)).thenReturn(waiter))
                     .doOnCancel(waiter::dispose);
@@ -104,6 +108,22 @@ public final class Waiter implements Disposable {
                     }))
                     .doOnCancel(unpark);
         });
+    }
+
+    /**
+     * When the latest wake arrived on any of this waiter's channels ({@link System#nanoTime()}, stamped by the hub
+     * before it woke anyone), {@link Long#MIN_VALUE} when none has or there is no hub. Every commit whose wake this
+     * waiter has taken committed before that time, so a read that started at or after it sees them all: a waiter may
+     * join such a read instead of issuing its own.
+     */
+    public long latestWakeNanos() {
+        long latest = Long.MIN_VALUE;
+        if (hub != null) {
+            for (String channel : channels) {
+                latest = Math.max(latest, hub.lastWakeNanos(channel));
+            }
+        }
+        return latest;
     }
 
     @Override
