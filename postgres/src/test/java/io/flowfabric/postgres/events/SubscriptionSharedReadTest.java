@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flowfabric.core.events.CompletionEvent;
 import io.flowfabric.core.events.EventCursor;
 import io.flowfabric.core.events.SubscribeRequest;
+import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.postgres.PostgresEngine;
 import io.flowfabric.testing.FlowFabricPostgres;
 import io.flowfabric.testing.TestClock;
@@ -131,6 +132,53 @@ class SubscriptionSharedReadTest {
                 stalled.dispose();
                 da.dispose();
                 dbs.dispose();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("SB-06 [FAULT] three subscribers sharing reads while the pool's connections are killed five times during 400 one-event commits: each gets all 400 exactly once, in cursor order, without an error")
+    void sharedReadsSurviveKilledConnections(TestDatabase db, TestClock clock) throws Exception {
+        String app = unique("shared-fault");
+        String namespace = unique("shared-fault");
+        try (PostgresEngine engine = EventTestSupport.engine(db, clock, app)) {
+            SubscribeRequest request = SubscribeRequest.builder().cursor(nowCursor(db)).namespace(namespace)
+                    .pollInterval(Duration.ofMillis(200)).build();
+            List<List<CompletionEvent>> received = new ArrayList<>();
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+            List<Disposable> subscriptions = new ArrayList<>();
+            for (int s = 0; s < 3; s++) {
+                List<CompletionEvent> mine = Collections.synchronizedList(new ArrayList<>());
+                received.add(mine);
+                subscriptions.add(engine.subscriptions().subscribeCompletions(request)
+                        .subscribe(mine::add, failures::add));
+            }
+            java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<List<ExecutionId>> written = writer.submit(
+                        () -> EventTestSupport.commitCompletionsOneByOne(db, namespace, 400));
+                int killed = 0;
+                for (int round = 0; round < 5 && !written.isDone(); round++) {
+                    sleep(40);
+                    // Only the pool's connections: the listener's are named <app>-listener.
+                    killed += db.terminateBackends(app);
+                }
+                List<ExecutionId> ids = written.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(killed).as("pooled backends terminated mid-burst").isPositive();
+                await(() -> received.stream().allMatch(r -> r.size() >= 400) || !failures.isEmpty());
+                sleep(300);
+                assertThat(failures).as("subscription errors").isEmpty();
+                for (List<CompletionEvent> mine : received) {
+                    synchronized (mine) {
+                        assertThat(mine).extracting(e -> e.payload().executionId()).containsExactlyElementsOf(ids);
+                        for (int k = 1; k < mine.size(); k++) {
+                            assertThat(mine.get(k).cursor()).isGreaterThan(mine.get(k - 1).cursor());
+                        }
+                    }
+                }
+            } finally {
+                writer.shutdownNow();
+                subscriptions.forEach(Disposable::dispose);
             }
         }
     }
