@@ -3,6 +3,7 @@ package io.flowfabric.core.events;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
 import io.flowfabric.core.state.LeaseEventType;
+import io.flowfabric.core.state.OperatorEventType;
 import io.flowfabric.core.state.TerminalOutcome;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -16,10 +17,11 @@ import org.jspecify.annotations.Nullable;
  * @param cursor       start after this event; {@code null} starts from now
  * @param namespace    only events of this namespace
  * @param instanceTag  only events whose instance tag equals this value
- * @param executionId  only events of this execution
- * @param flowId       completions only: only members of this flow
+ * @param executionId  only events of this execution (operator events: whose subject is this execution)
+ * @param flowId       completions: only members of this flow; operator events: only those whose subject is this flow
  * @param outcomes     completions only: only these outcomes (empty: all)
  * @param leaseTypes   lease history only: only these types (empty: all)
+ * @param operatorTypes operator events only: only these types (empty: all)
  * @param batchSize    rows per read, 1..1000 (default 256); also the most a subscriber ever buffers
  * @param pollInterval how often the reader looks again without a wake-up (default 1 s)
  * @param acceptGap    when the cursor is older than what pruning kept, start at the pruning watermark (the first
@@ -28,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  */
 public record SubscribeRequest(@Nullable EventCursor cursor, @Nullable String namespace, @Nullable String instanceTag,
                                @Nullable ExecutionId executionId, @Nullable FlowId flowId,
-                               Set<TerminalOutcome> outcomes, Set<LeaseEventType> leaseTypes, int batchSize,
+                               Set<TerminalOutcome> outcomes, Set<LeaseEventType> leaseTypes,
+                               Set<OperatorEventType> operatorTypes, int batchSize,
                                Duration pollInterval, boolean acceptGap) {
 
     public static final int DEFAULT_BATCH = 256;
@@ -37,6 +40,7 @@ public record SubscribeRequest(@Nullable EventCursor cursor, @Nullable String na
     public SubscribeRequest {
         outcomes = outcomes == null || outcomes.isEmpty() ? Set.of() : Set.copyOf(outcomes);
         leaseTypes = leaseTypes == null || leaseTypes.isEmpty() ? Set.of() : Set.copyOf(leaseTypes);
+        operatorTypes = operatorTypes == null || operatorTypes.isEmpty() ? Set.of() : Set.copyOf(operatorTypes);
         pollInterval = pollInterval == null ? DEFAULT_POLL : pollInterval;
     }
 
@@ -63,6 +67,7 @@ public record SubscribeRequest(@Nullable EventCursor cursor, @Nullable String na
         private @Nullable FlowId flowId;
         private Set<TerminalOutcome> outcomes = Set.of();
         private Set<LeaseEventType> leaseTypes = Set.of();
+        private Set<OperatorEventType> operatorTypes = Set.of();
         private int batchSize = DEFAULT_BATCH;
         private Duration pollInterval = DEFAULT_POLL;
         private boolean acceptGap;
@@ -86,13 +91,18 @@ public record SubscribeRequest(@Nullable EventCursor cursor, @Nullable String na
             return this;
         }
 
+        public Builder operatorTypes(OperatorEventType first, OperatorEventType... more) {
+            this.operatorTypes = EnumSet.of(first, more);
+            return this;
+        }
+
         public Builder batchSize(int batchSize) { this.batchSize = batchSize; return this; }
         public Builder pollInterval(Duration interval) { this.pollInterval = interval; return this; }
         public Builder acceptGap(boolean acceptGap) { this.acceptGap = acceptGap; return this; }
 
         public SubscribeRequest build() {
             return new SubscribeRequest(cursor, namespace, instanceTag, executionId, flowId, outcomes, leaseTypes,
-                    batchSize, pollInterval, acceptGap);
+                    operatorTypes, batchSize, pollInterval, acceptGap);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.flowfabric.core.events.CompletionEvent;
 import io.flowfabric.core.events.CompletionPayload;
 import io.flowfabric.core.events.ExecutionOutcome;
 import io.flowfabric.core.events.LeaseEvent;
+import io.flowfabric.core.events.OperatorEvent;
 import io.flowfabric.core.events.SubscribeRequest;
 import io.flowfabric.core.id.ExecutionId;
 import java.time.Duration;
@@ -49,6 +50,12 @@ public interface EventOperations {
 
     /** Lease history: acquired, renewed, expired, reclaimed, revoked and released events, with their cursors. */
     Flux<LeaseEvent> subscribeLeaseHistory(SubscribeRequest request);
+
+    /**
+     * Operator events (cancels, replays, flow cancel requests, policy enforcement) with their cursors, filtered by
+     * namespace, instance tag, subject execution or flow, and {@link SubscribeRequest#operatorTypes()}.
+     */
+    Flux<OperatorEvent> subscribeOperatorEvents(SubscribeRequest request);
 
     /**
      * Waits until the execution is terminal and emits how it ended; at once when it already is. Errors with

@@ -327,7 +327,7 @@ final class OutboxSubscription<T> {
         static ReadGroup of(SubscribeRequest request, List<Object> filters) {
             SubscribeRequest key = new SubscribeRequest(null, request.namespace(), request.instanceTag(),
                     request.executionId(), request.flowId(), request.outcomes(), request.leaseTypes(),
-                    request.batchSize(), SubscribeRequest.DEFAULT_POLL, false);
+                    request.operatorTypes(), request.batchSize(), SubscribeRequest.DEFAULT_POLL, false);
             return new ReadGroup(request.batchSize(), key, filters);
         }
 

@@ -7,11 +7,14 @@ import io.flowfabric.core.events.CompletionEvent;
 import io.flowfabric.core.events.CompletionPayload;
 import io.flowfabric.core.events.ExecutionOutcome;
 import io.flowfabric.core.events.LeaseEvent;
+import io.flowfabric.core.events.OperatorEvent;
 import io.flowfabric.core.events.SubscribeRequest;
 import io.flowfabric.core.id.ExecutionId;
 import io.flowfabric.core.id.FlowId;
 import io.flowfabric.core.spi.EventOperations;
 import io.flowfabric.core.state.LeaseEventType;
+import io.flowfabric.core.state.OperatorEventType;
+import io.flowfabric.core.state.OperatorSubjectKind;
 import io.flowfabric.core.state.PublicState;
 import io.flowfabric.core.state.TerminalOutcome;
 import io.flowfabric.postgres.notify.NotificationHub;
@@ -58,6 +61,22 @@ public final class PgEventOperations implements EventOperations {
 
                 AND (cardinality($8::text[]) = 0 OR o.event_type = ANY($8::text[]))""";
 
+    private static final String OPERATOR_COLUMNS = """
+            o.subject_kind, o.subject_id, o.event_type, o.actor, o.details::text AS details, o.namespace,
+            o.instance_tag, o.occurred_at_ms""";
+
+    /**
+     * Namespace, instance tag, then the subject: an execution ($6 partition, $7 its text id) or a flow ($8), then
+     * the types ($9). Operator events have no execution_id column: the subject is the execution.
+     */
+    private static final String OPERATOR_FILTER = """
+            ($4::text IS NULL OR o.namespace = $4::text)
+                AND ($5::text IS NULL OR o.instance_tag = $5::text)
+                AND ($6::int IS NULL OR (o.partition_key = $6::int AND o.subject_kind = 'execution'
+                                         AND o.subject_id = $7::text))
+                AND ($8::text IS NULL OR (o.subject_kind = 'flow' AND o.subject_id = $8::text))
+                AND (cardinality($9::text[]) = 0 OR o.event_type = ANY($9::text[]))""";
+
     private static final String OUTCOME = """
             SELECT terminal_outcome, public_state, terminal_at_ms FROM {s}.ff_exec_core
             WHERE partition_key = $1 AND execution_id = $2""";
@@ -69,6 +88,7 @@ public final class PgEventOperations implements EventOperations {
     private final Channels channels;
     private final OutboxSubscription<CompletionEvent> completions;
     private final OutboxSubscription<LeaseEvent> leases;
+    private final OutboxSubscription<OperatorEvent> operatorEvents;
     private final String outcomeSql;
 
     public PgEventOperations(Database db, SqlTemplate sql, Channels channels, @Nullable NotificationHub hub,
@@ -95,6 +115,22 @@ public final class PgEventOperations implements EventOperations {
                     return binds;
                 },
                 PgEventOperations::lease), metrics);
+        this.operatorEvents = new OutboxSubscription<>(db, sql, hub, new OutboxFamily<>("operator",
+                "ff_operator_event", channels.operator(), OPERATOR_COLUMNS, OPERATOR_FILTER,
+                request -> {
+                    List<Object> binds = new ArrayList<>();
+                    ExecutionId id = request.executionId();
+                    binds.add(Bind.nullable(request.namespace(), String.class));
+                    binds.add(Bind.nullable(request.instanceTag(), String.class));
+                    binds.add(Bind.nullable(id == null ? null : id.partition(), Integer.class));
+                    binds.add(Bind.nullable(id == null ? null : id.toString(), String.class));
+                    binds.add(Bind.nullable(request.flowId() == null ? null : request.flowId().toString(),
+                            String.class));
+                    binds.add(request.operatorTypes().stream().map(OperatorEventType::literal).sorted()
+                            .toArray(String[]::new));
+                    return binds;
+                },
+                PgEventOperations::operator), metrics);
         this.outcomeSql = sql.render(OUTCOME);
     }
 
@@ -118,6 +154,11 @@ public final class PgEventOperations implements EventOperations {
         return leases.subscribe(request);
     }
 
+    @Override
+    public Flux<OperatorEvent> subscribeOperatorEvents(SubscribeRequest request) {
+        return operatorEvents.subscribe(request);
+    }
+
     private static ExecutionId executionId(Readable r) {
         return ExecutionId.of(r.get("partition_key", Short.class), r.get("execution_id", UUID.class));
     }
@@ -139,6 +180,14 @@ public final class PgEventOperations implements EventOperations {
                 expires == null ? null : Instant.ofEpochMilli(expires), r.get("reason", String.class),
                 r.get("lease_fingerprint", String.class), r.get("namespace", String.class),
                 r.get("instance_tag", String.class), Instant.ofEpochMilli(r.get("occurred_at_ms", Long.class)), gap);
+    }
+
+    private static OperatorEvent operator(Readable r, io.flowfabric.core.events.EventCursor cursor, boolean gap) {
+        return new OperatorEvent(cursor, cursor.eventId(),
+                OperatorSubjectKind.fromLiteral(r.get("subject_kind", String.class)), r.get("subject_id", String.class),
+                OperatorEventType.fromLiteral(r.get("event_type", String.class)), r.get("actor", String.class),
+                r.get("details", String.class), r.get("namespace", String.class), r.get("instance_tag", String.class),
+                Instant.ofEpochMilli(r.get("occurred_at_ms", Long.class)), gap);
     }
 
     // ------------------------------------------------------------------------------------------ awaitOutcome
