@@ -13,6 +13,7 @@ import io.flowfabric.core.lease.LeaseFence;
 import io.flowfabric.core.policy.FailureClass;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -43,6 +44,17 @@ public interface WorkerOperations {
      * priority order. Waits like {@link #claim} only when nothing was found and {@code maxWait} is positive.
      */
     Flux<ClaimedExecution> claimBatch(ClaimRequest request, int n);
+
+    /**
+     * {@link #claimBatch(ClaimRequest, int)} that gives up waiting once {@code stopWaiting} signals (a value or
+     * completion): a wait in progress ends at once and the call completes without further attempts. A claim statement
+     * already sent is never abandoned: its executions are emitted, so none is left leased to nobody. This lets a
+     * stopping worker leave a long {@code maxWait} at once. The default ignores {@code stopWaiting} (the wait then
+     * lasts up to {@code maxWait}).
+     */
+    default Flux<ClaimedExecution> claimBatch(ClaimRequest request, int n, Publisher<?> stopWaiting) {
+        return claimBatch(request, n);
+    }
 
     /**
      * Extends the lease to now + {@code ttl} (the lease's own TTL when {@code null}); the epoch does not change. An

@@ -46,9 +46,9 @@ import reactor.core.scheduler.Scheduler;
  * handler running) claims at once. If the lease is lost while a handler runs (expired, revoked, cancelled), the handler
  * is cancelled and nothing is written for it.
  *
- * <p>{@link #stop(Duration)} stops claiming (a claim round already under way ends first, at most {@code idleWait}
- * later, and what it claimed is run), lets running handlers finish within the grace period and then cancels what is
- * left; {@link #kill()} cancels everything at once, as a crash would (the leases then expire and another
+ * <p>{@link #stop(Duration)} stops claiming (an idle claim's wait ends at once; a claim statement already sent runs
+ * to its end and what it claimed is run), lets running handlers finish within the grace period and then cancels what
+ * is left; {@link #kill()} cancels everything at once, as a crash would (the leases then expire and another
  * worker reclaims the executions). Thread-safe.
  *
  * @since 0.1
@@ -151,7 +151,7 @@ public final class WorkerRuntime implements AutoCloseable {
             if (free <= 0 || !running) {
                 return Mono.empty();
             }
-            return workers.claimBatch(request, free)
+            return workers.claimBatch(request, free, stopping.asMono())
                     .doOnNext(this::launch)
                     .then()
                     .onErrorResume(e -> {
@@ -370,7 +370,7 @@ public final class WorkerRuntime implements AutoCloseable {
         public Builder renewEvery(Duration every) { this.renewEvery = Objects.requireNonNull(every); return this; }
         /**
          * How long one idle claim parks waiting for a wake-up before it looks again (default 5 s, at most 5 min). A
-         * stop waits for the current round, so this also bounds how long an idle runtime takes to stop.
+         * stop ends the wait at once (on backends that support it, as PostgreSQL does).
          */
         public Builder idleWait(Duration wait) { this.idleWait = Objects.requireNonNull(wait); return this; }
         /** The handler for executions of {@code kind}. */

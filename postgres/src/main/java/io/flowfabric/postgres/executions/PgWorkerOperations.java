@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -151,6 +152,11 @@ final class PgWorkerOperations implements WorkerOperations {
 
     @Override
     public Flux<ClaimedExecution> claimBatch(ClaimRequest request, int n) {
+        return claimBatch(request, n, Mono.never());
+    }
+
+    @Override
+    public Flux<ClaimedExecution> claimBatch(ClaimRequest request, int n, Publisher<?> stopWaiting) {
         return Mono.fromCallable(() -> {
             validateBatch(n);
             return validate(request);
@@ -160,6 +166,9 @@ final class PgWorkerOperations implements WorkerOperations {
             }
             long deadline = System.nanoTime() + valid.maxWait().toNanos();
             List<String> channels = valid.lanes().stream().map(settings.channels()::ready).toList();
+            // Stopping only ever ends a wait: a statement already sent runs to its end and its rows are emitted.
+            Mono<Boolean> stop = Mono.from(stopWaiting).then(Mono.just(Boolean.FALSE));
+            java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
             // A busy lane answers the first attempt: no LISTEN round trip on the hot path. Only an empty attempt
             // leads to the wait, and then the lanes' ready channels are armed before the next attempt, so an
             // execution made eligible between that attempt and the wait still wakes us; while parked no pooled
@@ -167,20 +176,26 @@ final class PgWorkerOperations implements WorkerOperations {
             return claimOnce(valid, n).collectList().flatMapMany(first -> !first.isEmpty()
                     ? Flux.fromIterable(first)
                     : Flux.usingWhen(Waiter.arm(settings.hub(), channels),
-                            waiter -> claimUntil(valid, n, deadline, waiter),
+                            waiter -> claimUntil(valid, n, deadline, waiter,
+                                    stop.doOnNext(s -> stopped.set(true)), stopped),
                             waiter -> Mono.fromRunnable(waiter::dispose)));
         });
     }
 
-    private Flux<ClaimedExecution> claimUntil(ValidClaim c, int n, long deadlineNanos, Waiter waiter) {
+    private Flux<ClaimedExecution> claimUntil(ValidClaim c, int n, long deadlineNanos, Waiter waiter,
+                                              Mono<Boolean> stop, java.util.concurrent.atomic.AtomicBoolean stopped) {
+        if (stopped.get()) {
+            return Flux.empty();
+        }
         return claimOnce(c, n).collectList().flatMapMany(claimed -> {
             long remaining = deadlineNanos - System.nanoTime();
             if (!claimed.isEmpty() || remaining <= 0) {
                 return Flux.fromIterable(claimed);
             }
             long wait = Math.min(remaining, settings.claimPollInterval().toNanos());
-            return waiter.await(Duration.ofNanos(wait))
-                    .thenMany(Flux.defer(() -> claimUntil(c, n, deadlineNanos, waiter)));
+            // The wait races the stop signal; a wake cancels the stop subscription and the reverse unparks the waiter.
+            return Mono.firstWithSignal(waiter.await(Duration.ofNanos(wait)), stop)
+                    .thenMany(Flux.defer(() -> claimUntil(c, n, deadlineNanos, waiter, stop, stopped)));
         });
     }
 

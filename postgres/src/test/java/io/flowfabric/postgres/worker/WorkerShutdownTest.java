@@ -146,6 +146,35 @@ class WorkerShutdownTest {
         }
     }
 
+    @Test
+    @DisplayName("stop(40 s) of an idle runtime parked in a claim with idleWait 60 s returns within 20 s, without waiting out the idle wait or the grace, and claims nothing afterwards")
+    void stopEndsAnIdleWaitAtOnce() {
+        String lane = lane("idle-stop");
+        AtomicInteger handlerCalls = new AtomicInteger();
+        WorkerRuntime runtime = WorkerRuntime.builder(engine)
+                .workerId("idle-worker").lane(lane).concurrency(2).idleWait(Duration.ofSeconds(60))
+                .handler("quick", ctx -> {
+                    handlerCalls.incrementAndGet();
+                    return Mono.just("ran");
+                })
+                .build().start();
+        // The lane is empty: the first claim finds nothing and the runtime parks for up to 60 s.
+        eventually().until(() -> db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                + " current_database() AND query LIKE 'LISTEN %'") > 0);
+
+        // Before, stop waited for the parked claim until idleWait (60 s) or the grace (40 s) ended, beyond this bound.
+        runtime.stop(Duration.ofSeconds(40)).block(Duration.ofSeconds(20));
+
+        ExecutionId id = create(engine, lane, "quick", "after-stop");
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertThat(publicState(db, id)).as("an execution created after stop").isEqualTo("waiting");
+        assertThat(handlerCalls.get()).isZero();
+    }
+
     /** Claim statements executing now (optionally only those waiting for a lock), seen from pg_stat_activity. */
     private long runningClaims(boolean waitingForLock) {
         return db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
