@@ -109,13 +109,7 @@ class WorkerShutdownTest {
     void stopDuringAClaimLeavesNothingLeased() throws Exception {
         String lane = lane("race");
         AtomicInteger handlerCalls = new AtomicInteger();
-        WorkerRuntime runtime = WorkerRuntime.builder(engine)
-                .workerId("race-worker").lane(lane).concurrency(1).idleWait(Duration.ofSeconds(5))
-                .handler("quick", ctx -> {
-                    handlerCalls.incrementAndGet();
-                    return Mono.just("ran");
-                })
-                .build().start();
+        WorkerRuntime runtime = quickRuntime("race-worker", lane, 1, Duration.ofSeconds(5), handlerCalls);
         ExecutionId id;
         try (Connection blocker = db.openConnection()) {
             // The claim statement writes lease events: holding this lock parks any claim inside its statement, so
@@ -151,13 +145,7 @@ class WorkerShutdownTest {
     void stopEndsAnIdleWaitAtOnce() {
         String lane = lane("idle-stop");
         AtomicInteger handlerCalls = new AtomicInteger();
-        WorkerRuntime runtime = WorkerRuntime.builder(engine)
-                .workerId("idle-worker").lane(lane).concurrency(2).idleWait(Duration.ofSeconds(60))
-                .handler("quick", ctx -> {
-                    handlerCalls.incrementAndGet();
-                    return Mono.just("ran");
-                })
-                .build().start();
+        WorkerRuntime runtime = quickRuntime("idle-worker", lane, 2, Duration.ofSeconds(60), handlerCalls);
         // The lane is empty: the first claim finds nothing and the runtime parks for up to 60 s.
         eventually().until(() -> db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE datname ="
                 + " current_database() AND query LIKE 'LISTEN %'") > 0);
@@ -173,6 +161,18 @@ class WorkerShutdownTest {
         }
         assertThat(publicState(db, id)).as("an execution created after stop").isEqualTo("waiting");
         assertThat(handlerCalls.get()).isZero();
+    }
+
+    /** A started runtime on {@code lane} whose {@code quick} handler counts its calls and returns at once. */
+    private WorkerRuntime quickRuntime(String workerId, String lane, int concurrency, Duration idleWait,
+                                       AtomicInteger calls) {
+        return WorkerRuntime.builder(engine)
+                .workerId(workerId).lane(lane).concurrency(concurrency).idleWait(idleWait)
+                .handler("quick", ctx -> {
+                    calls.incrementAndGet();
+                    return Mono.just("ran");
+                })
+                .build().start();
     }
 
     /** Claim statements executing now (optionally only those waiting for a lock), seen from pg_stat_activity. */
