@@ -87,8 +87,8 @@ final class OutboxSubscription<T> {
     private final java.util.concurrent.atomic.AtomicLong heldBack = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong heldBackSinceNanos = new java.util.concurrent.atomic.AtomicLong();
     private static final long HELD_BACK_WARNING_NANOS = Duration.ofSeconds(30).toNanos();
-    /** Reads in flight by batch size and filters, for subscribers to join (see {@link #rows}); guarded by itself. */
-    private final java.util.Map<ReadGroup, List<SharedRead<T>>> reads = new java.util.HashMap<>();
+    /** Reads in flight by {@link #readKey}, for subscribers to join (see {@link #rows}); guarded by itself. */
+    private final java.util.Map<SubscribeRequest, List<SharedRead<T>>> reads = new java.util.HashMap<>();
     /** The positions of this family's open subscriptions, for the lag and buffered gauges. */
     private final java.util.Set<Position> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -245,14 +245,13 @@ final class OutboxSubscription<T> {
      * belongs to its subscriber.
      */
     private Mono<Batch<T>> rows(SubscribeRequest request, Position position, long notBefore) {
-        List<Object> filters = family.binds().apply(request);
         if (position.gap) {
-            return query(position.tx, position.event, request.batchSize(), filters, true);
+            return query(position.tx, position.event, request.batchSize(), family.binds().apply(request), true);
         }
-        ReadGroup group = ReadGroup.of(request, filters);
+        SubscribeRequest key = readKey(request);
         SharedRead<T> read = null;
         synchronized (reads) {
-            List<SharedRead<T>> inFlight = reads.computeIfAbsent(group, g -> new ArrayList<>(2));
+            List<SharedRead<T>> inFlight = reads.computeIfAbsent(key, k -> new ArrayList<>(2));
             for (SharedRead<T> candidate : inFlight) {
                 if (candidate.issuedSince(notBefore) && !position.before(candidate.fromTx, candidate.fromEvent)) {
                     read = candidate;
@@ -260,18 +259,28 @@ final class OutboxSubscription<T> {
                 }
             }
             if (read == null) {
-                read = new SharedRead<>(this, group, position.tx, position.event);
+                read = new SharedRead<>(this, key, position.tx, position.event);
                 inFlight.add(read);
             }
         }
         return read.rows;
     }
 
-    private void ended(ReadGroup group, SharedRead<T> read) {
+    /**
+     * What makes two reads from the same start return the same rows: the request without its start, poll interval and
+     * gap choice. (The bound filter values cannot serve: they include arrays, which compare by identity.)
+     */
+    private static SubscribeRequest readKey(SubscribeRequest request) {
+        return new SubscribeRequest(null, request.namespace(), request.instanceTag(), request.executionId(),
+                request.flowId(), request.outcomes(), request.leaseTypes(), request.operatorTypes(),
+                request.batchSize(), SubscribeRequest.DEFAULT_POLL, false);
+    }
+
+    private void ended(SubscribeRequest key, SharedRead<T> read) {
         synchronized (reads) {
-            List<SharedRead<T>> inFlight = reads.get(group);
+            List<SharedRead<T>> inFlight = reads.get(key);
             if (inFlight != null && inFlight.remove(read) && inFlight.isEmpty()) {
-                reads.remove(group);
+                reads.remove(key);
             }
         }
     }
@@ -318,30 +327,6 @@ final class OutboxSubscription<T> {
         });
     }
 
-    /**
-     * Reads that return the same rows from the same start: the request's batch size and filters (compared as the
-     * request states them: the bound values include arrays, which compare by identity), with the values to bind.
-     */
-    private record ReadGroup(int batchSize, SubscribeRequest filterKey, List<Object> filters) {
-
-        static ReadGroup of(SubscribeRequest request, List<Object> filters) {
-            SubscribeRequest key = new SubscribeRequest(null, request.namespace(), request.instanceTag(),
-                    request.executionId(), request.flowId(), request.outcomes(), request.leaseTypes(),
-                    request.operatorTypes(), request.batchSize(), SubscribeRequest.DEFAULT_POLL, false);
-            return new ReadGroup(request.batchSize(), key, filters);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ReadGroup other && other.filterKey.equals(filterKey);
-        }
-
-        @Override
-        public int hashCode() {
-            return filterKey.hashCode();
-        }
-    }
-
     /** What one statement returned; {@code full} when it hit the batch limit (more rows may follow its last). */
     private record Batch<T>(List<Row<T>> rows, boolean full) {
     }
@@ -359,11 +344,11 @@ final class OutboxSubscription<T> {
         final long fromEvent;
         final Mono<Batch<T>> rows;
 
-        SharedRead(OutboxSubscription<T> owner, ReadGroup group, long fromTx, long fromEvent) {
+        SharedRead(OutboxSubscription<T> owner, SubscribeRequest key, long fromTx, long fromEvent) {
             this.fromTx = fromTx;
             this.fromEvent = fromEvent;
-            this.rows = owner.query(fromTx, fromEvent, group.batchSize(), group.filters(), false)
-                    .doOnTerminate(() -> owner.ended(group, this))
+            this.rows = owner.query(fromTx, fromEvent, key.batchSize(), owner.family.binds().apply(key), false)
+                    .doOnTerminate(() -> owner.ended(key, this))
                     .cache();
         }
 

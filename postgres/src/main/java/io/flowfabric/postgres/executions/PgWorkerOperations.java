@@ -167,8 +167,7 @@ final class PgWorkerOperations implements WorkerOperations {
             long deadline = System.nanoTime() + valid.maxWait().toNanos();
             List<String> channels = valid.lanes().stream().map(settings.channels()::ready).toList();
             // Stopping only ever ends a wait: a statement already sent runs to its end and its rows are emitted.
-            Mono<Boolean> stop = Mono.from(stopWaiting).then(Mono.just(Boolean.FALSE));
-            java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+            Mono<Boolean> stop = Mono.from(stopWaiting).then(Mono.just(Boolean.TRUE));
             // A busy lane answers the first attempt: no LISTEN round trip on the hot path. Only an empty attempt
             // leads to the wait, and then the lanes' ready channels are armed before the next attempt, so an
             // execution made eligible between that attempt and the wait still wakes us; while parked no pooled
@@ -176,26 +175,25 @@ final class PgWorkerOperations implements WorkerOperations {
             return claimOnce(valid, n).collectList().flatMapMany(first -> !first.isEmpty()
                     ? Flux.fromIterable(first)
                     : Flux.usingWhen(Waiter.arm(settings.hub(), channels),
-                            waiter -> claimUntil(valid, n, deadline, waiter,
-                                    stop.doOnNext(s -> stopped.set(true)), stopped),
+                            waiter -> claimUntil(valid, n, deadline, waiter, stop),
                             waiter -> Mono.fromRunnable(waiter::dispose)));
         });
     }
 
+    /** Claims, and while nothing is found waits and claims again, until the deadline or until {@code stop} emits. */
     private Flux<ClaimedExecution> claimUntil(ValidClaim c, int n, long deadlineNanos, Waiter waiter,
-                                              Mono<Boolean> stop, java.util.concurrent.atomic.AtomicBoolean stopped) {
-        if (stopped.get()) {
-            return Flux.empty();
-        }
+                                              Mono<Boolean> stop) {
         return claimOnce(c, n).collectList().flatMapMany(claimed -> {
             long remaining = deadlineNanos - System.nanoTime();
             if (!claimed.isEmpty() || remaining <= 0) {
                 return Flux.fromIterable(claimed);
             }
             long wait = Math.min(remaining, settings.claimPollInterval().toNanos());
-            // The wait races the stop signal; a wake cancels the stop subscription and the reverse unparks the waiter.
-            return Mono.firstWithSignal(waiter.await(Duration.ofNanos(wait)), stop)
-                    .thenMany(Flux.defer(() -> claimUntil(c, n, deadlineNanos, waiter, stop, stopped)));
+            // The wait races the stop signal (true); a wake cancels the stop subscription and the reverse unparks
+            // the waiter.
+            return Mono.firstWithSignal(waiter.await(Duration.ofNanos(wait)).thenReturn(Boolean.FALSE), stop)
+                    .flatMapMany(stopped -> stopped ? Flux.empty()
+                            : claimUntil(c, n, deadlineNanos, waiter, stop));
         });
     }
 

@@ -62,11 +62,15 @@ class GroupCommitTest {
     }
 
     private List<ClaimedExecution> createAndClaim(String lane, int n) {
-        Flux.range(0, n).flatMap(i -> engine.executions().createExecution(CreateExecution.builder(lane).build()), 16)
+        return createAndClaim(engine, lane, n);
+    }
+
+    private static List<ClaimedExecution> createAndClaim(PostgresEngine on, String lane, int n) {
+        Flux.range(0, n).flatMap(i -> on.executions().createExecution(CreateExecution.builder(lane).build()), 16)
                 .then().block(TIMEOUT);
         List<ClaimedExecution> claimed = new ArrayList<>();
         while (claimed.size() < n) {
-            List<ClaimedExecution> batch = engine.workers().claimBatch(claimRequest(lane, "grouped"), 100)
+            List<ClaimedExecution> batch = on.workers().claimBatch(claimRequest(lane, "grouped"), 100)
                     .collectList().block(TIMEOUT);
             assertThat(batch).isNotEmpty();
             claimed.addAll(batch);
@@ -137,13 +141,7 @@ class GroupCommitTest {
         try (PostgresEngine single = EngineFixture.start(db, clock,
                 b -> b.meterRegistry(own).groupCommitConcurrency(1))) {
             String lane = lane("grouped-one");
-            Flux.range(0, 200).flatMap(i -> single.executions().createExecution(CreateExecution.builder(lane).build()),
-                    16).then().block(TIMEOUT);
-            List<ClaimedExecution> claimed = new ArrayList<>();
-            while (claimed.size() < 200) {
-                claimed.addAll(single.workers().claimBatch(claimRequest(lane, "grouped-one"), 100)
-                        .collectList().block(TIMEOUT));
-            }
+            List<ClaimedExecution> claimed = createAndClaim(single, lane, 200);
 
             List<Completed> outcomes = Flux.fromIterable(claimed)
                     .flatMap(c -> single.workers().complete(c.fence(), null, null), 200)
